@@ -1,0 +1,137 @@
+/*-
+ * The host interface: the one seam between the kernel world and the host.
+ *
+ * The kernel world (src/sys, src/kern, src/netinet, src/dev) is compiled
+ * freestanding and sees nothing of libc, OpenSSL or libpcap.  Everything it
+ * needs from the process it runs in comes through the functions below,
+ * which src/host implements: memory, locks, a work queue, randomness, a
+ * clock, logging, counters and simulated physical memory (pages and a page
+ * cache of files for sendfile).  This is the libuinet/F-Stack split.
+ *
+ * This header is included by both worlds, so it includes only the
+ * freestanding C headers and uses only plain C types.
+ */
+#ifndef _SYS_KHOST_H_
+#define _SYS_KHOST_H_
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- memory ---------------------------------------------------------- */
+
+#define	KH_NOWAIT	0x0001	/* may fail; counts for the failure hook */
+#define	KH_ZERO		0x0002	/* zero the memory */
+
+/*
+ * Allocate size bytes.  Without KH_NOWAIT the call never returns NULL (the
+ * host aborts if the process is out of memory, as M_WAITOK sleeps forever).
+ * With KH_NOWAIT it returns NULL when the failure hook fires.
+ */
+void	*khost_malloc(size_t size, int flags);
+void	 khost_free(void *p);
+
+/* ---- locks ----------------------------------------------------------- */
+
+struct khost_mtx;
+struct khost_cv;
+
+struct khost_mtx *khost_mtx_create(const char *name);
+void	 khost_mtx_destroy(struct khost_mtx *m);
+void	 khost_mtx_lock(struct khost_mtx *m);
+void	 khost_mtx_unlock(struct khost_mtx *m);
+int	 khost_mtx_owned(struct khost_mtx *m);
+
+struct khost_cv *khost_cv_create(const char *name);
+void	 khost_cv_destroy(struct khost_cv *cv);
+void	 khost_cv_wait(struct khost_cv *cv, struct khost_mtx *m);
+void	 khost_cv_signal(struct khost_cv *cv);
+void	 khost_cv_broadcast(struct khost_cv *cv);
+
+/* ---- work queue ------------------------------------------------------ */
+
+/*
+ * A unit of deferred work.  The kernel embeds it in its own structures and
+ * owns its memory; the host only links it and calls kw_fn(kw_arg) once per
+ * enqueue.  An item must not be enqueued again before its function starts.
+ *
+ * In deterministic mode (0 workers, the default) enqueued work runs only
+ * when the host's run loop drains the queue, in FIFO order, on the calling
+ * thread.  With N workers it runs on N pthreads, in no promised order.
+ */
+struct khost_work {
+	struct khost_work *kw_next;
+	void		(*kw_fn)(void *);
+	void		*kw_arg;
+};
+
+void	 khost_work_enqueue(struct khost_work *w);
+int	 khost_workers(void);		/* 0: deterministic run queue */
+
+/* ---- randomness, time, logging -------------------------------------- */
+
+/* arc4rand(9): seeded and reproducible (uk_seed()). */
+void	 khost_arc4rand(void *buf, size_t len);
+
+/* Simulated clock in nanoseconds; advances only when the host says so. */
+uint64_t khost_nanotime(void);
+
+#define	KH_LOG_ERR	3
+#define	KH_LOG_WARNING	4
+#define	KH_LOG_INFO	6
+#define	KH_LOG_DEBUG	7
+
+void	 khost_vlog(int level, const char *fmt, va_list ap);
+void	 khost_vpanic(const char *fmt, va_list ap) __attribute__((__noreturn__));
+
+/* ---- counters -------------------------------------------------------- */
+
+/*
+ * Live-object and work counters, kept by the host so tests and the CLI can
+ * read them without reaching into the kernel.  Gauges go up and down;
+ * totals only go up.
+ */
+enum khost_counter {
+	KC_MBUF,		/* gauge: live mbufs */
+	KC_CLUSTER,		/* gauge: live clusters */
+	KC_EXTPG,		/* gauge: live M_EXTPG mbufs */
+	KC_PAGE,		/* gauge: live pages in the page pool */
+	KC_SESSION,		/* gauge: live KTLS sessions */
+	KC_MALLOC,		/* gauge: live khost_malloc blocks */
+	KC_COPY_BYTES,		/* total: payload bytes copied by the CPU */
+	KC_CRYPTO_BYTES,	/* total: payload bytes passed through a cipher */
+	KC_NCOUNTERS
+};
+
+void	 khost_counter_add(enum khost_counter c, int64_t delta);
+int64_t	 khost_counter_get(enum khost_counter c);
+
+/* ---- simulated physical memory -------------------------------------- */
+
+/*
+ * A page pool stands in for physical memory: a vm_paddr_t names one 4 KiB
+ * page and khost_page_map() gives the host address of its bytes (the
+ * direct map, PHYS_TO_DMAP).  Pages are reference counted: page_alloc
+ * returns a page with one reference, page_hold adds one (a wired page),
+ * page_free drops one and returns the page to the pool at zero.  Address 0
+ * is never a valid page.
+ */
+#define	KH_PAGE_SIZE	4096
+
+uint64_t khost_page_alloc(int flags);	/* KH_NOWAIT, KH_ZERO; 0 on failure */
+void	 khost_page_hold(uint64_t pa);
+void	 khost_page_free(uint64_t pa);
+void	*khost_page_map(uint64_t pa);
+int	 khost_page_refs(uint64_t pa);
+
+/*
+ * The page cache: "files" made by the host (uk_file_create()) whose
+ * contents live in pool pages.  khost_file_page() returns the page holding
+ * byte pindex * KH_PAGE_SIZE of the file with a new reference, or 0 when
+ * the index is past the end or the file does not exist.  The sendfile path
+ * references these pages without copying them.
+ */
+uint64_t khost_file_size(int fd);
+uint64_t khost_file_page(int fd, uint64_t pindex);
+
+#endif /* !_SYS_KHOST_H_ */
