@@ -134,4 +134,71 @@ int	 khost_page_refs(uint64_t pa);
 uint64_t khost_file_size(int fd);
 uint64_t khost_file_page(int fd, uint64_t pindex);
 
+/* ---- software TLS record crypto (src/crypto, on OpenSSL 3) ---------- */
+
+/*
+ * The analogue of FreeBSD's ktls_ocf.c: one context per session and
+ * direction, created from the session's keys, with an operation per record.
+ * Payload is passed as scatter/gather lists of host memory (mapped page
+ * slices), so a record is never gathered into a flat buffer.  Errors are
+ * FreeBSD errno values.
+ */
+struct khost_iov {
+	void	*iov_base;
+	size_t	 iov_len;
+};
+
+struct khost_tls_keys {
+	int		 cipher_algorithm;	/* CRYPTO_AES_NIST_GCM_16, ... */
+	int		 auth_algorithm;	/* CRYPTO_SHA*_HMAC for CBC, else 0 */
+	const uint8_t	*cipher_key;
+	int		 cipher_key_len;
+	const uint8_t	*auth_key;
+	int		 auth_key_len;
+	const uint8_t	*iv;
+	int		 iv_len;
+	uint8_t		 tls_vmajor;
+	uint8_t		 tls_vminor;
+};
+
+struct khost_crypto;
+
+/* 0, or EINVAL (bad parameters), ENOTSUP (no such suite), ENOMEM. */
+int	 khost_crypto_create(const struct khost_tls_keys *keys, int direction,
+	    struct khost_crypto **cp);
+/* Scrubs the keys. */
+void	 khost_crypto_destroy(struct khost_crypto *c);
+
+/*
+ * Encrypt one record.  hdr is the framed header (5 bytes, then the
+ * explicit nonce of TLS 1.2 GCM or the explicit IV of CBC 1.1+ as
+ * ktls_frame wrote them).  The plaintext payload is src; the ciphertext
+ * goes to dst, which has the same total length and may be the same
+ * memory (in place).  The trailer (tag; encrypted MAC and padding for
+ * CBC; encrypted inner type and tag for TLS 1.3) is written to trailer,
+ * trllen bytes as framed.  record_type is the real content type.  For
+ * TLS 1.0 CBC the context chains the IV, so records must be encrypted in
+ * sequence order.  Returns 0 or EIO.
+ */
+int	 khost_crypto_encrypt(struct khost_crypto *c, const uint8_t *hdr,
+	    int hdrlen, uint64_t seqno, uint8_t record_type,
+	    const struct khost_iov *src, int nsrc,
+	    const struct khost_iov *dst, int ndst,
+	    uint8_t *trailer, int trllen);
+
+/*
+ * Decrypt one record in place.  hdr is the header (5 bytes) followed by
+ * the explicit nonce or IV (hdrlen bytes in all, as ktls_frame's table
+ * gives them); iov covers the rest of the record: ciphertext and
+ * trailer.  On success *trailer_len is the number of bytes at the end of
+ * iov that are not plaintext (tag, MAC and padding, TLS 1.3 inner type
+ * and zero padding) and *record_type the real type (the inner type for
+ * TLS 1.3, the header's otherwise).  Returns 0, EBADMSG (authentication,
+ * padding, or a TLS 1.3 record with no content type) or EMSGSIZE (a
+ * length that cannot be valid, such as CBC not a multiple of the block).
+ */
+int	 khost_crypto_decrypt(struct khost_crypto *c, const uint8_t *hdr,
+	    int hdrlen, uint64_t seqno, const struct khost_iov *iov, int niov,
+	    int *trailer_len, uint8_t *record_type);
+
 #endif /* !_SYS_KHOST_H_ */
