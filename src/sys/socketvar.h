@@ -1,0 +1,86 @@
+/*-
+ * Sockets (sys/socketvar.h, sys/protosw.h), reduced to what the KTLS
+ * datapath touches: two socket buffers with their locks, state, error,
+ * and the protocol's entry points.
+ *
+ * Protocols (the TCP shim, or the loopback "null" stream used before the
+ * shim is attached) fill in a struct protosw.  PRUS_NOTREADY on pr_send
+ * means the data is appended not ready (software KTLS: the records still
+ * have to be encrypted); the protocol's pr_ready is called when a worker
+ * is done, and sends what became ready.
+ */
+#ifndef _UK_SYS_SOCKETVAR_H_
+#define _UK_SYS_SOCKETVAR_H_
+
+#include "sys/types.h"
+#include "sys/mutex.h"
+#include "sys/sockbuf.h"
+
+struct mbuf;
+struct socket;
+struct sockaddr;
+struct uio;
+struct sockopt;
+
+/* pr_send flags */
+#define	PRUS_OOB	0x0001
+#define	PRUS_EOF	0x0002
+#define	PRUS_MORETOCOME	0x0004
+#define	PRUS_NOTREADY	0x0008
+
+struct protosw {
+	const char *pr_name;
+	int	pr_type;		/* SOCK_STREAM */
+	int	pr_protocol;		/* IPPROTO_TCP */
+	int	(*pr_attach)(struct socket *so);
+	void	(*pr_detach)(struct socket *so);
+	int	(*pr_send)(struct socket *so, int flags, struct mbuf *m,
+		    struct sockaddr *addr, struct mbuf *control);
+	int	(*pr_ready)(struct socket *so, struct mbuf *m, int count);
+	int	(*pr_rcvd)(struct socket *so, int flags);
+	int	(*pr_ctloutput)(struct socket *so, struct sockopt *sopt);
+	int	(*pr_shutdown)(struct socket *so);
+	void	(*pr_abort)(struct socket *so);
+	int	(*pr_listen)(struct socket *so, int backlog);
+};
+
+struct socket {
+	struct mtx	 so_lock;	/* socket state */
+	struct mtx	 so_snd_mtx;	/* so_snd's lock */
+	struct mtx	 so_rcv_mtx;	/* so_rcv's lock */
+	struct cv	 so_snd_cv;	/* writers wait here */
+	struct cv	 so_rcv_cv;	/* readers wait here */
+	volatile u_int	 so_count;	/* references */
+	short		 so_type;	/* SOCK_STREAM */
+	short		 so_state;	/* SS_* */
+	int		 so_options;	/* SO_* */
+	int		 so_error;	/* pending error */
+	int		 so_rerror;	/* pending receive error */
+	struct protosw	*so_proto;
+	void		*so_pcb;	/* protocol control block */
+	struct sockbuf	 so_snd;
+	struct sockbuf	 so_rcv;
+};
+
+/* so_state */
+#define	SS_ISCONNECTED		0x0002
+#define	SS_ISCONNECTING		0x0004
+#define	SS_ISDISCONNECTING	0x0008
+#define	SS_NBIO			0x0100	/* non-blocking */
+
+/* so_options */
+#define	SO_ACCEPTCONN		0x0002	/* listening */
+
+#define	SOCK_LOCK(so)		mtx_lock(&(so)->so_lock)
+#define	SOCK_UNLOCK(so)		mtx_unlock(&(so)->so_lock)
+#define	SOCK_SENDBUF_LOCK(so)	SOCKBUF_LOCK(&(so)->so_snd)
+#define	SOCK_SENDBUF_UNLOCK(so)	SOCKBUF_UNLOCK(&(so)->so_snd)
+#define	SOCK_RECVBUF_LOCK(so)	SOCKBUF_LOCK(&(so)->so_rcv)
+#define	SOCK_RECVBUF_UNLOCK(so)	SOCKBUF_UNLOCK(&(so)->so_rcv)
+
+#define	SOLISTENING(so)		(((so)->so_options & SO_ACCEPTCONN) != 0)
+
+void	soref(struct socket *so);
+void	sorele(struct socket *so);
+
+#endif /* !_UK_SYS_SOCKETVAR_H_ */
