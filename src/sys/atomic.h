@@ -14,6 +14,8 @@
 #define	atomic_add_64(p, v)	__atomic_fetch_add((p), (v), __ATOMIC_SEQ_CST)
 #define	atomic_subtract_64(p, v)					\
 	__atomic_fetch_sub((p), (v), __ATOMIC_SEQ_CST)
+#define	atomic_fetchadd_64(p, v)					\
+	__atomic_fetch_add((p), (v), __ATOMIC_SEQ_CST)
 #define	atomic_load_int(p)	__atomic_load_n((p), __ATOMIC_SEQ_CST)
 #define	atomic_load_64(p)	__atomic_load_n((p), __ATOMIC_SEQ_CST)
 #define	atomic_store_int(p, v)	__atomic_store_n((p), (v), __ATOMIC_SEQ_CST)

@@ -1,0 +1,812 @@
+/*-
+ * Kernel TLS: sessions, framing and the software transmit path.
+ *
+ * Design note.  KTLS sits between the socket layer and the protocol.  On
+ * transmit, sosend() copies the application's bytes into unmapped
+ * (M_EXTPG) mbufs, one per TLS record, and calls ktls_frame() on the
+ * chain: each record mbuf gets its header, explicit nonce or IV and room
+ * for its trailer, and takes a reference on the session.  In software
+ * mode the records are then appended to the send buffer not ready
+ * (PRUS_NOTREADY); sbappendstream() numbers them (ktls_seq()), and
+ * ktls_enqueue() hands the batch to a worker queue.  The worker encrypts
+ * each record in place (anonymous pages from write) or into new pages
+ * (page-cache pages from sendfile, which must keep their plaintext), drops
+ * the record's session reference and calls the protocol's pr_ready(),
+ * which marks the data ready (sbready()) and lets TCP send it.  Because
+ * sbready() never makes data available past the first not-ready mbuf,
+ * bytes after a record still being encrypted are never sent before it.
+ *
+ * TLS 1.0 CBC chains its IV from one record to the next, so its records
+ * must be encrypted in sequence order.  Batches that arrive early (for
+ * example when sendfile I/O completes out of order) wait on the
+ * session's pending_records list, sorted by sequence number, until the
+ * batch before them has been queued.
+ *
+ * Workers: one queue per session hash bucket.  A queue is a list of
+ * batches plus one khost_work item that is scheduled at most once at a
+ * time; it drains the list and goes idle when it finds the list empty.
+ * The host runs the work on its run loop (deterministic) or on threads.
+ */
+#include "sys/types.h"
+#include "sys/param.h"
+#include "sys/systm.h"
+#include "sys/errno.h"
+#include "sys/atomic.h"
+#include "sys/malloc.h"
+#include "sys/mutex.h"
+#include "sys/queue.h"
+#include "sys/mbuf.h"
+#include "sys/sockbuf.h"
+#include "sys/socketvar.h"
+#include "sys/ktls.h"
+
+MALLOC_DEFINE(M_KTLS, "ktls", "Kernel TLS");
+
+int ktls_enable = 1;
+int ktls_cbc_enable = 1;
+
+#define	KTLS_NWQ	4
+
+struct ktls_wq {
+	struct mtx		mtx;
+	STAILQ_HEAD(, mbuf)	m_head;		/* batches to encrypt */
+	bool			running;	/* work item scheduled */
+	struct khost_work	work;
+};
+
+static struct ktls_wq ktls_wq[KTLS_NWQ];
+static volatile int ktls_inited;
+static volatile u_int ktls_wq_next;
+
+/* Statistics (kern.ipc.tls.stats). */
+static struct ktls_stats ktls_st;
+
+#define	KTLS_STAT_ADD(field, v)	atomic_add_64(&ktls_st.field, (v))
+
+static void	ktls_work(void *arg);
+static void	ktls_encrypt(struct ktls_wq *wq, struct mbuf *top);
+
+void
+ktls_init(void)
+{
+	int expected, i;
+
+	expected = 0;
+	if (!__atomic_compare_exchange_n(&ktls_inited, &expected, 1, false,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		/* Someone else initializes; wait until done. */
+		while (atomic_load_int(&ktls_inited) != 2)
+			;
+		return;
+	}
+	for (i = 0; i < KTLS_NWQ; i++) {
+		mtx_init(&ktls_wq[i].mtx, "ktls_wq", NULL, MTX_DEF);
+		STAILQ_INIT(&ktls_wq[i].m_head);
+		ktls_wq[i].running = false;
+		ktls_wq[i].work.kw_fn = ktls_work;
+		ktls_wq[i].work.kw_arg = &ktls_wq[i];
+	}
+	atomic_store_int(&ktls_inited, 2);
+}
+
+void
+ktls_stats(struct ktls_stats *st)
+{
+	int64_t *dst, *src;
+	size_t i;
+
+	dst = (int64_t *)st;
+	src = (int64_t *)&ktls_st;
+	for (i = 0; i < sizeof(*st) / sizeof(int64_t); i++)
+		dst[i] = atomic_load_64(&src[i]);
+}
+
+static inline uint64_t
+be64dec(const uint8_t *p)
+{
+	uint64_t v;
+	int i;
+
+	v = 0;
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return (v);
+}
+
+static inline void
+be64enc(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		p[i] = v & 0xff;
+		v >>= 8;
+	}
+}
+
+static inline void
+be16enc(uint8_t *p, uint16_t v)
+{
+
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+/* Per-cipher gauge of active sessions, by direction. */
+static void
+ktls_gauge(struct ktls_session *tls, int delta)
+{
+	bool tx;
+
+	tx = tls->direction == KTLS_TX;
+	switch (tls->params.cipher_algorithm) {
+	case CRYPTO_AES_NIST_GCM_16:
+		if (tx)
+			KTLS_STAT_ADD(tx_gcm, delta);
+		else
+			KTLS_STAT_ADD(rx_gcm, delta);
+		break;
+	case CRYPTO_AES_CBC:
+		if (tx)
+			KTLS_STAT_ADD(tx_cbc, delta);
+		else
+			KTLS_STAT_ADD(rx_cbc, delta);
+		break;
+	case CRYPTO_CHACHA20_POLY1305:
+		if (tx)
+			KTLS_STAT_ADD(tx_chacha, delta);
+		else
+			KTLS_STAT_ADD(rx_chacha, delta);
+		break;
+	}
+	if (tls->mode == TCP_TLS_MODE_SW) {
+		if (tx)
+			KTLS_STAT_ADD(sw_tx, delta);
+		else
+			KTLS_STAT_ADD(sw_rx, delta);
+	}
+}
+
+/*
+ * Check a struct tls_enable against FreeBSD's rules for each suite.
+ * Returns 0 or EINVAL.
+ */
+static int
+ktls_validate(const struct tls_enable *en)
+{
+
+	if (en->flags != 0)
+		return (EINVAL);
+	if (en->tls_vmajor != TLS_MAJOR_VER_ONE ||
+	    en->tls_vminor < TLS_MINOR_VER_ZERO ||
+	    en->tls_vminor > TLS_MINOR_VER_THREE)
+		return (EINVAL);
+	if (en->auth_key_len < 0 || en->auth_key_len > TLS_MAX_PARAM_SIZE)
+		return (EINVAL);
+	if (en->cipher_key_len < 0 || en->cipher_key_len > TLS_MAX_PARAM_SIZE)
+		return (EINVAL);
+	if (en->iv_len < 0 || en->iv_len > TLS_CBC_IMPLICIT_IV_LEN)
+		return (EINVAL);
+	if (en->cipher_key_len == 0 || en->cipher_key == NULL)
+		return (EINVAL);
+	if (en->iv_len != 0 && en->iv == NULL)
+		return (EINVAL);
+
+	switch (en->cipher_algorithm) {
+	case CRYPTO_AES_NIST_GCM_16:
+		/* An AEAD: no separate MAC. */
+		if (en->auth_algorithm != 0 || en->auth_key_len != 0)
+			return (EINVAL);
+		if (en->cipher_key_len != 16 && en->cipher_key_len != 32)
+			return (EINVAL);
+		if (en->tls_vminor == TLS_MINOR_VER_TWO) {
+			if (en->iv_len != TLS_AEAD_GCM_LEN)
+				return (EINVAL);
+		} else if (en->tls_vminor == TLS_MINOR_VER_THREE) {
+			if (en->iv_len != TLS_1_3_GCM_IV_LEN)
+				return (EINVAL);
+		} else
+			return (EINVAL);
+		break;
+	case CRYPTO_AES_CBC:
+		switch (en->auth_algorithm) {
+		case CRYPTO_SHA1_HMAC:
+			break;
+		case CRYPTO_SHA2_256_HMAC:
+		case CRYPTO_SHA2_384_HMAC:
+			/* SHA-2 MACs exist only in TLS 1.2 CBC suites. */
+			if (en->tls_vminor != TLS_MINOR_VER_TWO)
+				return (EINVAL);
+			break;
+		default:
+			return (EINVAL);
+		}
+		if (en->auth_key_len == 0 || en->auth_key == NULL)
+			return (EINVAL);
+		if (en->cipher_key_len != 16 && en->cipher_key_len != 32)
+			return (EINVAL);
+		/* TLS 1.3 has no CBC suites. */
+		if (en->tls_vminor == TLS_MINOR_VER_THREE)
+			return (EINVAL);
+		/* TLS 1.0 chains its IV: the first one must be given. */
+		if (en->tls_vminor == TLS_MINOR_VER_ZERO &&
+		    en->iv_len != TLS_CBC_IMPLICIT_IV_LEN)
+			return (EINVAL);
+		break;
+	case CRYPTO_CHACHA20_POLY1305:
+		if (en->auth_algorithm != 0 || en->auth_key_len != 0)
+			return (EINVAL);
+		if (en->tls_vminor != TLS_MINOR_VER_TWO &&
+		    en->tls_vminor != TLS_MINOR_VER_THREE)
+			return (EINVAL);
+		if (en->iv_len != TLS_CHACHA20_IV_LEN)
+			return (EINVAL);
+		if (en->cipher_key_len != 32)
+			return (EINVAL);
+		break;
+	default:
+		return (EINVAL);
+	}
+	return (0);
+}
+
+static int
+ktls_mac_len(int auth_algorithm)
+{
+
+	switch (auth_algorithm) {
+	case CRYPTO_SHA1_HMAC:
+		return (SHA1_HASH_LEN);
+	case CRYPTO_SHA2_256_HMAC:
+		return (SHA2_256_HASH_LEN);
+	case CRYPTO_SHA2_384_HMAC:
+		return (SHA2_384_HASH_LEN);
+	}
+	return (0);
+}
+
+/*
+ * Build a session from a validated struct tls_enable: copy the keys in,
+ * work out header and trailer sizes, and set up software crypto.
+ */
+int
+ktls_create_session(struct socket *so, const struct tls_enable *en,
+    struct ktls_session **tlsp, int direction)
+{
+	struct ktls_session *tls;
+	struct khost_tls_keys keys;
+	int error;
+
+	error = ktls_validate(en);
+	if (error != 0)
+		return (error);
+
+	tls = kmalloc(sizeof(*tls), M_KTLS, M_WAITOK | M_ZERO);
+	refcount_init(&tls->refcount, 1);
+	tls->direction = direction;
+	tls->mode = TCP_TLS_MODE_NONE;
+	tls->wq_index = atomic_fetchadd_int(&ktls_wq_next, 1) % KTLS_NWQ;
+	mtx_init(&tls->mtx, "ktls_session", NULL, MTX_DEF);
+	STAILQ_INIT(&tls->pending_records);
+
+	tls->params.cipher_algorithm = en->cipher_algorithm;
+	tls->params.auth_algorithm = en->auth_algorithm;
+	tls->params.tls_vmajor = en->tls_vmajor;
+	tls->params.tls_vminor = en->tls_vminor;
+	tls->params.flags = en->flags;
+	tls->params.max_frame_len = TLS_MAX_MSG_SIZE_V10_2;
+
+	switch (en->cipher_algorithm) {
+	case CRYPTO_AES_NIST_GCM_16:
+		if (en->tls_vminor < TLS_MINOR_VER_THREE)
+			tls->params.tls_hlen = sizeof(struct tls_record_layer) +
+			    sizeof(uint64_t);
+		else
+			tls->params.tls_hlen = sizeof(struct tls_record_layer);
+		tls->params.tls_tlen = AES_GMAC_HASH_LEN;
+		tls->params.tls_bs = 1;
+		break;
+	case CRYPTO_AES_CBC:
+		tls->params.tls_hlen = sizeof(struct tls_record_layer);
+		if (en->tls_vminor != TLS_MINOR_VER_ZERO)
+			tls->params.tls_hlen += AES_BLOCK_LEN;
+		/* The MAC, then at most a block of padding. */
+		tls->params.tls_tlen = AES_BLOCK_LEN +
+		    ktls_mac_len(en->auth_algorithm);
+		tls->params.tls_bs = AES_BLOCK_LEN;
+		break;
+	case CRYPTO_CHACHA20_POLY1305:
+		tls->params.tls_hlen = sizeof(struct tls_record_layer);
+		tls->params.tls_tlen = POLY1305_HASH_LEN;
+		tls->params.tls_bs = 1;
+		break;
+	}
+	/* TLS 1.3 hides the real record type at the end of the payload. */
+	if (en->tls_vminor == TLS_MINOR_VER_THREE)
+		tls->params.tls_tlen += sizeof(uint8_t);
+
+	tls->params.cipher_key_len = en->cipher_key_len;
+	tls->params.cipher_key = kmalloc(en->cipher_key_len, M_KTLS,
+	    M_WAITOK);
+	memcpy(tls->params.cipher_key, en->cipher_key, en->cipher_key_len);
+	if (en->auth_key_len != 0) {
+		tls->params.auth_key_len = en->auth_key_len;
+		tls->params.auth_key = kmalloc(en->auth_key_len, M_KTLS,
+		    M_WAITOK);
+		memcpy(tls->params.auth_key, en->auth_key, en->auth_key_len);
+	}
+	/*
+	 * TLS 1.1 and 1.2 CBC send a random explicit IV in every record;
+	 * any IV given is ignored.
+	 */
+	if (!(en->cipher_algorithm == CRYPTO_AES_CBC &&
+	    en->tls_vminor != TLS_MINOR_VER_ZERO) && en->iv_len != 0) {
+		tls->params.iv_len = en->iv_len;
+		memcpy(tls->params.iv, en->iv, en->iv_len);
+	}
+	/*
+	 * TLS 1.2 GCM: the explicit nonce only has to be unique; like
+	 * FreeBSD, start a counter at a random value.
+	 */
+	if (en->cipher_algorithm == CRYPTO_AES_NIST_GCM_16 &&
+	    en->tls_vminor == TLS_MINOR_VER_TWO)
+		khost_arc4rand(&tls->gcm_nonce, sizeof(tls->gcm_nonce));
+
+	keys.cipher_algorithm = tls->params.cipher_algorithm;
+	keys.auth_algorithm = tls->params.auth_algorithm;
+	keys.cipher_key = tls->params.cipher_key;
+	keys.cipher_key_len = tls->params.cipher_key_len;
+	keys.auth_key = tls->params.auth_key;
+	keys.auth_key_len = tls->params.auth_key_len;
+	keys.iv = tls->params.iv;
+	keys.iv_len = tls->params.iv_len;
+	keys.tls_vmajor = tls->params.tls_vmajor;
+	keys.tls_vminor = tls->params.tls_vminor;
+	error = khost_crypto_create(&keys, direction, &tls->cipher);
+	if (error != 0) {
+		tls->cipher = NULL;
+		ktls_destroy(tls);
+		return (error);
+	}
+	tls->mode = TCP_TLS_MODE_SW;
+	khost_counter_add(KC_SESSION, 1);
+	KTLS_STAT_ADD(active, 1);
+	KTLS_STAT_ADD(offload_total, 1);
+	ktls_gauge(tls, 1);
+	*tlsp = tls;
+	return (0);
+}
+
+void
+ktls_destroy(struct ktls_session *tls)
+{
+
+	KASSERT(tls->npending == 0, ("%s: %d records pending", __func__,
+	    tls->npending));
+	if (tls->mode != TCP_TLS_MODE_NONE) {
+		khost_counter_add(KC_SESSION, -1);
+		KTLS_STAT_ADD(active, -1);
+		ktls_gauge(tls, -1);
+	}
+	if (tls->cipher != NULL)
+		khost_crypto_destroy(tls->cipher);
+	if (tls->params.cipher_key != NULL) {
+		explicit_bzero(tls->params.cipher_key,
+		    tls->params.cipher_key_len);
+		kfree(tls->params.cipher_key, M_KTLS);
+	}
+	if (tls->params.auth_key != NULL) {
+		explicit_bzero(tls->params.auth_key, tls->params.auth_key_len);
+		kfree(tls->params.auth_key, M_KTLS);
+	}
+	mtx_destroy(&tls->mtx);
+	explicit_bzero(tls, sizeof(*tls));
+	kfree(tls, M_KTLS);
+}
+
+bool
+ktls_permit_empty_frames(struct ktls_session *tls)
+{
+
+	/* TLS 1.0 CBC may send empty fragments (the BEAST countermeasure). */
+	return (tls->params.cipher_algorithm == CRYPTO_AES_CBC &&
+	    tls->params.tls_vminor == TLS_MINOR_VER_ZERO);
+}
+
+int
+ktls_enable_tx(struct socket *so, const struct tls_enable *en)
+{
+	struct ktls_session *tls;
+	int error;
+
+	ktls_init();
+	if (!ktls_enable)
+		return (ENOTSUP);
+	KTLS_STAT_ADD(enable_calls, 1);
+	if (SOLISTENING(so))
+		return (ENOTCONN);
+	/* No rekeying: FreeBSD keeps one session per direction for life. */
+	if (so->so_snd.sb_tls_info != NULL)
+		return (EALREADY);
+	if (en->cipher_algorithm == CRYPTO_AES_CBC && !ktls_cbc_enable)
+		return (ENOTSUP);
+
+	error = ktls_create_session(so, en, &tls, KTLS_TX);
+	if (error != 0)
+		return (error);
+
+	SOCKBUF_LOCK(&so->so_snd);
+	so->so_snd.sb_tls_seqno = be64dec(en->rec_seq);
+	so->so_snd.sb_tls_info = tls;
+	SOCKBUF_UNLOCK(&so->so_snd);
+	return (0);
+}
+
+int
+ktls_get_tx_mode(struct socket *so, int *modep)
+{
+	struct ktls_session *tls;
+
+	SOCKBUF_LOCK(&so->so_snd);
+	tls = so->so_snd.sb_tls_info;
+	*modep = tls == NULL ? TCP_TLS_MODE_NONE : tls->mode;
+	SOCKBUF_UNLOCK(&so->so_snd);
+	return (0);
+}
+
+int
+ktls_get_rx_mode(struct socket *so, int *modep)
+{
+	struct ktls_session *tls;
+
+	SOCKBUF_LOCK(&so->so_rcv);
+	tls = so->so_rcv.sb_tls_info;
+	*modep = tls == NULL ? TCP_TLS_MODE_NONE : tls->mode;
+	SOCKBUF_UNLOCK(&so->so_rcv);
+	return (0);
+}
+
+/*
+ * TCP_TXTLS_MODE: only software and ifnet can be switched between.  With
+ * no ifnet TLS device attached, asking for ifnet fails as it does on a
+ * FreeBSD host whose NIC lacks TLS offload.
+ */
+int
+ktls_set_tx_mode(struct socket *so, int mode)
+{
+	struct ktls_session *tls;
+	int error;
+
+	if (mode != TCP_TLS_MODE_SW && mode != TCP_TLS_MODE_IFNET)
+		return (EINVAL);
+	SOCKBUF_LOCK(&so->so_snd);
+	tls = so->so_snd.sb_tls_info;
+	if (tls == NULL)
+		error = ENXIO;
+	else if (tls->mode == mode)
+		error = 0;
+	else
+		error = EOPNOTSUPP;
+	SOCKBUF_UNLOCK(&so->so_snd);
+	return (error);
+}
+
+/*
+ * Frame each record mbuf of a chain: header, explicit nonce or IV, room
+ * for the trailer, and a session reference.  In software mode the record
+ * is marked not ready until a worker has encrypted it; *enqcnt counts the
+ * pages the worker will be handed.
+ */
+void
+ktls_frame(struct mbuf *top, struct ktls_session *tls, int *enqcnt,
+    uint8_t record_type)
+{
+	struct tls_record_layer *tlshdr;
+	struct mbuf *m;
+	uint64_t nonce;
+	int tls_len, delta;
+
+	*enqcnt = 0;
+	for (m = top; m != NULL; m = m->m_next) {
+		KASSERT((m->m_flags & M_EXTPG) != 0,
+		    ("%s: mapped mbuf %p", __func__, m));
+		tls_len = m->m_len;
+		KASSERT(tls_len <= tls->params.max_frame_len,
+		    ("%s: record of %d bytes", __func__, tls_len));
+		KASSERT(m->m_epg_hdrlen == 0 && m->m_epg_trllen == 0,
+		    ("%s: mbuf %p framed twice", __func__, m));
+
+		m->m_epg_tls = ktls_hold(tls);
+		m->m_epg_hdrlen = tls->params.tls_hlen;
+		m->m_epg_trllen = tls->params.tls_tlen;
+		if (tls->params.cipher_algorithm == CRYPTO_AES_CBC) {
+			/*
+			 * The trailer is sized for the MAC and a full block
+			 * of padding; keep only the padding needed to reach
+			 * a block boundary (1..16 bytes).
+			 */
+			delta = (tls_len + tls->params.tls_tlen) &
+			    (tls->params.tls_bs - 1);
+			m->m_epg_trllen -= delta;
+		}
+		m->m_len += m->m_epg_hdrlen + m->m_epg_trllen;
+
+		tlshdr = (struct tls_record_layer *)(void *)m->m_epg_hdr;
+		tlshdr->tls_vmajor = tls->params.tls_vmajor;
+		if (tls->params.tls_vminor == TLS_MINOR_VER_THREE) {
+			/* The outer record claims TLS 1.2 application data. */
+			tlshdr->tls_vminor = TLS_MINOR_VER_TWO;
+			tlshdr->tls_type = TLS_RLTYPE_APP;
+		} else {
+			tlshdr->tls_vminor = tls->params.tls_vminor;
+			tlshdr->tls_type = record_type;
+		}
+		m->m_epg_record_type = record_type;
+		be16enc((uint8_t *)&tlshdr->tls_length,
+		    m->m_len - sizeof(*tlshdr));
+
+		if (tls->params.cipher_algorithm == CRYPTO_AES_NIST_GCM_16 &&
+		    tls->params.tls_vminor == TLS_MINOR_VER_TWO) {
+			nonce = atomic_fetchadd_64(&tls->gcm_nonce, 1);
+			be64enc((uint8_t *)(tlshdr + 1), nonce);
+		} else if (tls->params.cipher_algorithm == CRYPTO_AES_CBC &&
+		    tls->params.tls_vminor >= TLS_MINOR_VER_ONE) {
+			khost_arc4rand(tlshdr + 1, AES_BLOCK_LEN);
+		}
+
+		if (tls->mode == TCP_TLS_MODE_SW) {
+			m->m_flags |= M_NOTREADY;
+			/* An empty TLS 1.0 record still needs one unit. */
+			if (m->m_epg_npgs == 0)
+				m->m_epg_nrdy = 1;
+			else
+				m->m_epg_nrdy = m->m_epg_npgs;
+			*enqcnt += m->m_epg_nrdy;
+		}
+	}
+}
+
+/* Number the records of a chain being appended to a send buffer. */
+void
+ktls_seq(struct sockbuf *sb, struct mbuf *m)
+{
+
+	for (; m != NULL; m = m->m_next) {
+		KASSERT((m->m_flags & M_EXTPG) != 0,
+		    ("%s: mapped mbuf %p", __func__, m));
+		m->m_epg_seqno = sb->sb_tls_seqno++;
+	}
+}
+
+/* Records in a batch of page_count units starting at m. */
+static int
+ktls_batch_records(struct mbuf *m, int page_count)
+{
+	int n, units;
+
+	for (n = 0, units = 0; units < page_count; m = m->m_next, n++) {
+		KASSERT(m != NULL, ("%s: short batch", __func__));
+		units += m->m_epg_nrdy;
+	}
+	return (n);
+}
+
+static void
+ktls_queue(struct ktls_wq *wq, struct mbuf *m)
+{
+	bool schedule;
+
+	mtx_lock(&wq->mtx);
+	STAILQ_INSERT_TAIL(&wq->m_head, m, m_epg_stailq);
+	schedule = !wq->running;
+	wq->running = true;
+	mtx_unlock(&wq->mtx);
+	KTLS_STAT_ADD(sw_tx_inqueue, 1);
+	if (schedule)
+		khost_work_enqueue(&wq->work);
+}
+
+/*
+ * Hand a batch of not-ready records to a worker.  The caller has taken a
+ * socket reference for the worker (soref()).
+ */
+void
+ktls_enqueue(struct mbuf *m, struct socket *so, int page_count)
+{
+	struct ktls_session *tls;
+	struct ktls_wq *wq;
+	struct mbuf *n, *prev;
+
+	KASSERT((m->m_flags & (M_EXTPG | M_NOTREADY)) ==
+	    (M_EXTPG | M_NOTREADY), ("%s: not a not-ready record", __func__));
+	KASSERT(page_count != 0, ("%s: empty batch", __func__));
+	tls = m->m_epg_tls;
+	KASSERT(tls->mode == TCP_TLS_MODE_SW, ("%s: not software", __func__));
+
+	ktls_init();
+	m->m_epg_enc_cnt = page_count;
+	m->m_epg_so = so;
+	wq = &ktls_wq[tls->wq_index];
+
+	if (!(tls->params.cipher_algorithm == CRYPTO_AES_CBC &&
+	    tls->params.tls_vminor == TLS_MINOR_VER_ZERO)) {
+		ktls_queue(wq, m);
+		return;
+	}
+
+	/*
+	 * TLS 1.0: queue the batch only if it is next in sequence, then any
+	 * pending batches that follow it; park it otherwise.
+	 */
+	mtx_lock(&tls->mtx);
+	if (m->m_epg_seqno != tls->next_seqno) {
+		KASSERT(m->m_epg_seqno > tls->next_seqno,
+		    ("%s: record %ju queued twice", __func__,
+		    (uintmax_t)m->m_epg_seqno));
+		prev = NULL;
+		STAILQ_FOREACH(n, &tls->pending_records, m_epg_stailq) {
+			if (n->m_epg_seqno > m->m_epg_seqno)
+				break;
+			prev = n;
+		}
+		if (prev == NULL)
+			STAILQ_INSERT_HEAD(&tls->pending_records, m,
+			    m_epg_stailq);
+		else
+			STAILQ_INSERT_AFTER(&tls->pending_records, prev, m,
+			    m_epg_stailq);
+		tls->npending++;
+		KTLS_STAT_ADD(sw_tx_pending, 1);
+		mtx_unlock(&tls->mtx);
+		return;
+	}
+	tls->next_seqno += ktls_batch_records(m, page_count);
+	ktls_queue(wq, m);
+	while ((n = STAILQ_FIRST(&tls->pending_records)) != NULL &&
+	    n->m_epg_seqno == tls->next_seqno) {
+		STAILQ_REMOVE_HEAD(&tls->pending_records, m_epg_stailq);
+		tls->npending--;
+		KTLS_STAT_ADD(sw_tx_pending, -1);
+		tls->next_seqno += ktls_batch_records(n, n->m_epg_enc_cnt);
+		ktls_queue(wq, n);
+	}
+	mtx_unlock(&tls->mtx);
+}
+
+static void
+ktls_work(void *arg)
+{
+	struct ktls_wq *wq;
+	struct mbuf *m;
+
+	wq = arg;
+	for (;;) {
+		mtx_lock(&wq->mtx);
+		m = STAILQ_FIRST(&wq->m_head);
+		if (m == NULL) {
+			wq->running = false;
+			mtx_unlock(&wq->mtx);
+			return;
+		}
+		STAILQ_REMOVE_HEAD(&wq->m_head, m_epg_stailq);
+		mtx_unlock(&wq->mtx);
+		KTLS_STAT_ADD(sw_tx_inqueue, -1);
+		ktls_encrypt(wq, m);
+	}
+}
+
+/*
+ * Encrypt one record.  Anonymous pages are encrypted in place; pages that
+ * belong to a file (sendfile) are encrypted into new pages that then
+ * replace them, so the file's plaintext is never touched.
+ */
+static int
+ktls_encrypt_record(struct ktls_session *tls, struct mbuf *m)
+{
+	struct khost_iov src[MBUF_PEXT_MAX_PGS], dst[MBUF_PEXT_MAX_PGS];
+	vm_paddr_t newpa[MBUF_PEXT_MAX_PGS];
+	int error, i, len, off, npgs;
+	bool inplace;
+
+	npgs = m->m_epg_npgs;
+	inplace = (m->m_epg_flags & EPG_FLAG_ANON) != 0;
+	off = m->m_epg_1st_off;
+	for (i = 0; i < npgs; i++) {
+		len = m_epg_pagelen(m, i, off);
+		src[i].iov_base = (char *)PHYS_TO_DMAP(m->m_epg_pa[i]) + off;
+		src[i].iov_len = len;
+		if (inplace) {
+			dst[i] = src[i];
+		} else {
+			newpa[i] = khost_page_alloc(0);
+			dst[i].iov_base = (char *)PHYS_TO_DMAP(newpa[i]) + off;
+			dst[i].iov_len = len;
+		}
+		off = 0;
+	}
+
+	error = khost_crypto_encrypt(tls->cipher, (uint8_t *)m->m_epg_hdr,
+	    m->m_epg_hdrlen, m->m_epg_seqno, m->m_epg_record_type,
+	    src, npgs, dst, npgs, (uint8_t *)m->m_epg_trail,
+	    m->m_epg_trllen);
+
+	if (!inplace) {
+		/* Swap in the ciphertext pages (or drop them on failure). */
+		for (i = 0; i < npgs; i++) {
+			if (error == 0) {
+				khost_page_free(m->m_epg_pa[i]);
+				m->m_epg_pa[i] = newpa[i];
+			} else
+				khost_page_free(newpa[i]);
+		}
+		if (error == 0)
+			m->m_epg_flags |= EPG_FLAG_ANON;
+	}
+	if (error != 0) {
+		KTLS_STAT_ADD(failed_crypto, 1);
+		return (error);
+	}
+	KTLS_STAT_ADD(encrypt_records, 1);
+	if (inplace)
+		KTLS_STAT_ADD(inplace, 1);
+	else
+		KTLS_STAT_ADD(separate_output, 1);
+	return (0);
+}
+
+/*
+ * Encrypt a batch and make it ready.  On a crypto failure the connection
+ * is dropped with EIO: the protocol's abort flushes the socket buffers,
+ * which frees the records once they are no longer not ready.
+ */
+static void
+ktls_encrypt(struct ktls_wq *wq __unused, struct mbuf *top)
+{
+	struct ktls_session *tls;
+	struct socket *so;
+	struct mbuf *m;
+	int error, npages, total_pages;
+
+	so = top->m_epg_so;
+	tls = ktls_hold(top->m_epg_tls);
+	total_pages = top->m_epg_enc_cnt;
+	top->m_epg_so = NULL;
+	error = 0;
+	npages = 0;
+	for (m = top; npages != total_pages; m = m->m_next) {
+		KASSERT(m != NULL && m->m_epg_tls == tls,
+		    ("%s: batch ends early or mixes sessions", __func__));
+		KASSERT((m->m_flags & M_NOTREADY) != 0,
+		    ("%s: record %p already ready", __func__, m));
+		error = ktls_encrypt_record(tls, m);
+		if (error != 0)
+			break;
+		npages += m->m_epg_nrdy;
+		/* The record no longer needs the session. */
+		m->m_epg_tls = NULL;
+		ktls_free(tls);
+	}
+
+	if (error == 0) {
+		(void)so->so_proto->pr_ready(so, top, npages);
+	} else {
+		/*
+		 * Give the records back as ready so the teardown can free
+		 * them; they will never be sent because the connection is
+		 * gone.
+		 */
+		for (m = top; npages != total_pages; m = m->m_next) {
+			npages += m->m_epg_nrdy;
+			if (m->m_epg_tls != NULL) {
+				m->m_epg_tls = NULL;
+				ktls_free(tls);
+			}
+		}
+		so->so_error = EIO;
+		(void)so->so_proto->pr_ready(so, top, total_pages);
+		if (so->so_proto->pr_abort != NULL)
+			so->so_proto->pr_abort(so);
+	}
+	ktls_free(tls);
+	sorele(so);
+}
