@@ -179,7 +179,7 @@ tlsm_explicit_len(const struct tlsm_state *st)
 {
 
 	if (st->cipher == TLSM_GCM && st->version == TLSM_V12)
-		return (8);			/* RFC 5288 §3 nonce_explicit */
+		return (8);		/* RFC 5288 §3 nonce_explicit */
 	if (st->cipher == TLSM_CBC && st->version >= TLSM_V11)
 		return (TLSM_CBC_BLOCK);	/* RFC 4346 §6.2.3.2 IV */
 	return (0);
@@ -787,7 +787,7 @@ tlsm_open(struct tlsm_state *st, uint64_t seq, const void *record,
 			if (ptlen > 0)
 				memcpy(out, tmp, ptlen);
 			*outlen = ptlen;
-			/* RFC 2246 §6.2.3.2: the next IV is this last block. */
+			/* RFC 2246 §6.2.3.2: next IV = this last block. */
 			if (st->cipher == TLSM_CBC && st->version == TLSM_V10)
 				memcpy(st->iv, rec + reclen - TLSM_CBC_BLOCK,
 				    TLSM_CBC_BLOCK);

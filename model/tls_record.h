@@ -140,8 +140,9 @@ struct tlsm_seal_opts {
  * Errors: EINVAL (bad option), EMSGSIZE (plaintext too long), ENOBUFS, EIO.
  */
 int	tlsm_seal(struct tlsm_state *st, uint64_t seq, uint8_t type,
-	    const void *plaintext, size_t len, const struct tlsm_seal_opts *opts,
-	    void *out, size_t outcap, size_t *outlen);
+	    const void *plaintext, size_t len,
+	    const struct tlsm_seal_opts *opts, void *out, size_t outcap,
+	    size_t *outlen);
 
 /* The length of the record tlsm_seal() would produce, or 0 if invalid. */
 size_t	tlsm_sealed_len(const struct tlsm_state *st, size_t len,

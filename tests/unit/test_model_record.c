@@ -430,7 +430,8 @@ START_TEST(test_seal_buffer_and_size_limits)
 	/* 2^14 + 1 only with the oversize option. */
 	ck_assert_int_eq(tlsm_seal(&st, 1, TLSM_CT_APP, pt,
 	    TLSM_MAX_PLAINTEXT + 1, NULL, rec, BIG, &reclen), EMSGSIZE);
-	ck_assert_uint_eq(tlsm_sealed_len(&st, TLSM_MAX_PLAINTEXT + 1, NULL), 0);
+	ck_assert_uint_eq(tlsm_sealed_len(&st, TLSM_MAX_PLAINTEXT + 1, NULL),
+	    0);
 	memset(&o, 0, sizeof(o));
 	o.oversize = 1;
 	ck_assert_int_eq(tlsm_seal(&st, 1, TLSM_CT_APP, pt,
@@ -1119,11 +1120,15 @@ END_TEST
 
 /* ---- key logs ------------------------------------------------------------ */
 
-#define	CR1	"0001020304050607080910111213141516171819202122232425262728293031"
-#define	CR2	"ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
-#define	MS	"2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a"		\
-		"2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a"
-#define	S32	"a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"
+#define	CR1	"00010203040506070809101112131415"			\
+		"16171819202122232425262728293031"
+#define	CR2	"ffeeddccbbaa99887766554433221100"			\
+		"ffeeddccbbaa99887766554433221100"
+#define	MS	"2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a"			\
+		"2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a"			\
+		"2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a"
+#define	S32	"a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"			\
+		"a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"
 #define	S48	S32 "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"
 
 START_TEST(test_keylog_parse)

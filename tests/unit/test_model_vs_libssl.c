@@ -142,9 +142,10 @@ check_model_records(struct dir *d, const uint8_t *data, size_t len,
 		uktest_fill(iv, sizeof(iv), salt, at);
 		o.explicit_iv = iv;
 		if (d->s->cipher == TLSM_CBC) {
-			/* A legal but non-minimal padding: 1 to 2 blocks more. */
+			/* Legal but not minimal: one or two blocks more. */
 			o.cbc_pad = TLSM_CBC_BLOCK - (chunk + maclen) %
-			    TLSM_CBC_BLOCK + TLSM_CBC_BLOCK * (1 + at / TLSM_MAX_PLAINTEXT % 2);
+			    TLSM_CBC_BLOCK + TLSM_CBC_BLOCK *
+			    (1 + at / TLSM_MAX_PLAINTEXT % 2);
 		}
 		if (d->s->version == TLSM_V13)
 			o.tls13_pad = 1 + chunk % 200;
