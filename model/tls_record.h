@@ -18,6 +18,10 @@
  *   CBC 1.0:     hdr | enc(content | MAC | padding)
  *   CBC 1.1+:    hdr | IV[16] | enc(content | MAC | padding)
  *
+ * The model opens TLS 1.0 records too (to check libssl and captures),
+ * although FreeBSD refuses TLS 1.0 receive sessions (EPROTONOSUPPORT): that
+ * is a session rule, not a record rule.
+ *
  * Errors are <errno.h> values, chosen to match what FreeBSD's ktls_decrypt
  * reports for the same fault:
  *
