@@ -180,6 +180,7 @@ struct mbuf {
 
 /* ext_type */
 #define	EXT_CLUSTER	1	/* mbuf cluster (MCLBYTES) */
+#define	EXT_JUMBOP	3	/* page-sized cluster (MJUMPAGESIZE) */
 #define	EXT_PGS		10	/* unmapped pages (M_EXTPG) */
 
 /* ext_flags */
@@ -195,6 +196,9 @@ struct mbuf {
 #define	M_NOWAIT	0x0001
 #define	M_WAITOK	0x0002
 #endif
+
+/* Size of a page-sized cluster (m_getjcl(), m_get2(), m_getm2()). */
+#define	MJUMPAGESIZE	PAGE_SIZE
 
 /* m_copym: copy to the end of the chain */
 #define	M_COPYALL	1000000000
@@ -253,11 +257,25 @@ struct mbuf *m_get(int how, short type);
 struct mbuf *m_gethdr(int how, short type);
 struct mbuf *m_getcl(int how, short type, int flags);
 struct mbuf *m_get2(int size, int how, short type, int flags);
+struct mbuf *m_getjcl(int how, short type, int flags, int size);
+struct mbuf *m_getm2(struct mbuf *m, int len, int how, short type,
+	    int flags);
 struct mbuf *mb_alloc_ext_pgs(int how, m_ext_free_t ext_free, int flags);
 struct mbuf *m_free(struct mbuf *m);
 void	m_freem(struct mbuf *m);
 void	mb_free_extpg(struct mbuf *m);	/* default ext_free: frees pages */
 void	mb_free_notready(struct mbuf *m, int count);
+void	m_free_raw(struct mbuf *m);	/* the mbuf, not its storage */
+
+/*
+ * When the last reference to an unmapped mbuf's storage goes and the mbuf
+ * still holds a session reference (m_epg_tls), its pages are freed and
+ * then the session reference is dropped with ktls_free() and the mbuf
+ * freed.  KTLS may set this hook to take over that step instead (to drop
+ * the reference on a worker, as FreeBSD's ktls_enqueue_to_free()); the
+ * hook then frees the mbuf itself with m_free_raw().
+ */
+extern void (*mb_ktls_free_hook)(struct mbuf *m);
 
 /* Chains. */
 void	m_copydata(const struct mbuf *m, int off, int len, caddr_t cp);
@@ -272,6 +290,8 @@ int	m_apply(struct mbuf *m, int off, int len,
 	    int (*f)(void *, void *, u_int), void *arg);
 void	m_demote(struct mbuf *m0, int all, int flags);
 void	m_demote_pkthdr(struct mbuf *m);
+int	m_dup_pkthdr(struct mbuf *to, const struct mbuf *from, int how);
+void	m_move_pkthdr(struct mbuf *to, struct mbuf *from);
 struct mbuf *m_uiotombuf(struct uio *uio, int how, int len, int lspace,
 	    int flags);
 int	m_mbuftouio(struct uio *uio, const struct mbuf *m, int len);
