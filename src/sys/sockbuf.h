@@ -81,7 +81,12 @@ struct sockbuf {
 #define	SOCKBUF_OWNED(sb)	mtx_owned(SOCKBUF_MTX(sb))
 #define	SOCKBUF_LOCK_ASSERT(sb)	mtx_assert(SOCKBUF_MTX(sb), MA_OWNED)
 
-/* Set up and tear down. */
+/*
+ * Set up and tear down.  sbreserve_locked() sets sb_hiwat = cc and
+ * sb_mbmax = min(8 * cc, SB_MAX); it returns 1, or 0 when cc is above
+ * SB_MAX scaled for cluster overhead.  sbdestroy() drops the buffer's
+ * KTLS session reference (sb_tls_info) and flushes everything.
+ */
 void	sbinit(struct sockbuf *sb, struct mtx *mtx, u_int hiwat);
 int	sbreserve_locked(struct sockbuf *sb, u_int cc);
 void	sbdestroy(struct sockbuf *sb);
@@ -92,7 +97,11 @@ void	sbfree(struct sockbuf *sb, struct mbuf *m);
 void	sballoc_ktls_rx(struct sockbuf *sb, struct mbuf *m);
 void	sbfree_ktls_rx(struct sockbuf *sb, struct mbuf *m);
 
-/* Appends. */
+/*
+ * Appends.  flags: PRUS_NOTREADY (sys/socketvar.h) keeps M_NOTREADY on the
+ * new mbufs.  sbappendstream() numbers KTLS transmit records (ktls_seq())
+ * and sends data for a KTLS receive buffer (SB_TLS_RX) to sb_mtls.
+ */
 void	sbappend(struct sockbuf *sb, struct mbuf *m, int flags);
 void	sbappend_locked(struct sockbuf *sb, struct mbuf *m, int flags);
 void	sbappendstream(struct sockbuf *sb, struct mbuf *m, int flags);
@@ -106,11 +115,21 @@ void	sbappendcontrol_locked(struct sockbuf *sb, struct mbuf *m0,
 void	sbcompress(struct sockbuf *sb, struct mbuf *m, struct mbuf *n);
 struct mbuf *sbcreatecontrol(const void *p, int size, int type, int level,
 	    int wait);
+/*
+ * KTLS receive: append encrypted TCP payload to sb_mtls, M_NOTREADY
+ * (and M_DECRYPTED for packets the NIC decrypted).  Lock held.
+ */
+void	sbappend_ktls_rx(struct sockbuf *sb, struct mbuf *m);
 
 /* Readiness of not-ready (M_NOTREADY) data. */
 int	sbready(struct sockbuf *sb, struct mbuf *m0, int count);
 
-/* Removing data. */
+/*
+ * Removing data, from sb_mb, then sb_tlsdcc, then sb_mtls.  sbcut_locked()
+ * returns the mbufs cut, linked by m_next, for the caller to free.  Only
+ * a flush may cut not-ready send data; it unlinks those mbufs without
+ * freeing them (their owner does, with mb_free_notready()).
+ */
 struct mbuf *sbcut_locked(struct sockbuf *sb, int len);
 void	sbdrop(struct sockbuf *sb, int len);
 void	sbdrop_locked(struct sockbuf *sb, int len);
@@ -118,9 +137,29 @@ void	sbdroprecord_locked(struct sockbuf *sb);
 void	sbflush(struct sockbuf *sb);
 void	sbflush_locked(struct sockbuf *sb);
 
-/* For tcp_output: the mbuf holding byte off of the ready data. */
+/*
+ * For tcp_output: the mbuf holding byte off of the ready data, and the
+ * offset of that byte in it.  sb_sndptr caches a position at or before
+ * the last one sent; sbsndptr_adv() moves it after mb and len bytes were
+ * copied, starting in the mbuf sbsndptr_noadv() returned.
+ */
 struct mbuf *sbsndptr_noadv(struct sockbuf *sb, u_int off, u_int *moff);
 void	sbsndptr_adv(struct sockbuf *sb, struct mbuf *mb, u_int len);
+
+/* Bytes that may be read or sent now, and all bytes held. */
+static inline u_int
+sbavail(const struct sockbuf *sb)
+{
+
+	return (sb->sb_acc);
+}
+
+static inline u_int
+sbused(const struct sockbuf *sb)
+{
+
+	return (sb->sb_ccc);
+}
 
 /* Free space: min(hiwat - ccc, mbmax - mbcnt), never negative. */
 long	sbspace(struct sockbuf *sb);
