@@ -188,6 +188,8 @@ sbm_remove(struct sbmodel *sm, size_t n)
 {
 	size_t k, take;
 
+	if (n == 0)
+		return;
 	memmove(sm->data, sm->data + n, sm->len - n);
 	memmove(sm->seg, sm->seg + n, (sm->len - n) * sizeof(int));
 	sm->len -= n;
@@ -198,8 +200,11 @@ sbm_remove(struct sbmodel *sm, size_t n)
 		if (sm->rec[k].len == 0)
 			k++;
 	}
-	memmove(sm->rec, sm->rec + k, (sm->nrec - k) * sizeof(*sm->rec));
-	sm->nrec -= k;
+	if (k > 0) {
+		memmove(sm->rec, sm->rec + k,
+		    (sm->nrec - k) * sizeof(*sm->rec));
+		sm->nrec -= k;
+	}
 }
 
 int

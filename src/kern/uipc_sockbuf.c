@@ -643,6 +643,20 @@ sbappend_ktls_rx(struct sockbuf *sb, struct mbuf *m)
 /* ---- removing data ---------------------------------------------------- */
 
 /*
+ * A not-ready mbuf cut by a flush belongs to its worker from now on.  It
+ * keeps its link to a following not-ready mbuf (one sbready() or
+ * mb_free_notready() may span both), not to a ready one, which is freed.
+ */
+static void
+sbdetach_notready(struct mbuf *m, struct mbuf *n)
+{
+
+	m->m_nextpkt = NULL;
+	if (n != NULL && (n->m_flags & M_NOTREADY) == 0)
+		m->m_next = NULL;
+}
+
+/*
  * Cut len bytes from the front: sb_mb, then sb_tlsdcc, then sb_mtls.
  * Returns the cut mbufs linked by m_next for the caller to free.  With
  * flush set, not-ready send mbufs may be cut: they are unlinked and left
@@ -714,16 +728,7 @@ sbcut_internal(struct sockbuf *sb, int len, bool flush)
 			    ("%s: cutting not-ready mbuf %p", __func__, m));
 			sbfree(sb, m);
 			if ((m->m_flags & M_NOTREADY) != 0) {
-				/*
-				 * The worker owns it now.  It keeps its link
-				 * to a following not-ready mbuf (one
-				 * sbready()/mb_free_notready() may span
-				 * both), not to ready ones we free.
-				 */
-				m->m_nextpkt = NULL;
-				if (n != NULL &&
-				    (n->m_flags & M_NOTREADY) == 0)
-					m->m_next = NULL;
+				sbdetach_notready(m, n);
 				m = n;
 				continue;
 			}
@@ -738,11 +743,19 @@ sbcut_internal(struct sockbuf *sb, int len, bool flush)
 	 * Drop empty mbufs now at the front (empty records, or a stream
 	 * that carried only control).
 	 */
-	while (m != NULL && m->m_len == 0 && (m->m_flags & M_NOTREADY) == 0) {
+	while (m != NULL && m->m_len == 0) {
 		n = m->m_next;
 		if (is_tls)
 			sbfree_ktls_rx(sb, m);
-		else
+		else if ((m->m_flags & M_NOTREADY) != 0) {
+			/* An empty not-ready mbuf: a flush detaches it. */
+			if (!flush)
+				break;
+			sbfree(sb, m);
+			sbdetach_notready(m, n);
+			m = n;
+			continue;
+		} else
 			sbfree(sb, m);
 		m->m_next = mfree;
 		m->m_nextpkt = NULL;
