@@ -31,7 +31,7 @@ printf '%s\n' memcpy memmove memset memcmp __stack_chk_fail >> "$allowed"
 nm -g --defined-only "$lib" 2>/dev/null | awk 'NF==3 {print $3}' |
     sort -u > "$defined"
 
-undef=$(nm -g --undefined-only "$lib" | awk '{print $NF}' | sort -u |
+undef=$(nm -g --undefined-only "$lib" | awk '$1 == "U" {print $2}' | sort -u |
     grep -vE '^(__asan_|__ubsan_|__tsan_|__sanitizer_|__sancov_|_GLOBAL_OFFSET_TABLE_$)' |
     grep -vxF -f "$defined" | grep -vxF -f "$allowed" || true)
 if [ -n "$undef" ]; then
