@@ -37,8 +37,10 @@
 #include "sys/queue.h"
 #include "sys/mbuf.h"
 #include "sys/sockbuf.h"
+#include "sys/socket.h"
 #include "sys/socketvar.h"
 #include "sys/ktls.h"
+#include "sys/testhooks.h"
 
 MALLOC_DEFINE(M_KTLS, "ktls", "Kernel TLS");
 
@@ -65,6 +67,20 @@ static struct ktls_stats ktls_st;
 
 static void	ktls_work(void *arg);
 static void	ktls_encrypt(struct ktls_wq *wq, struct mbuf *top);
+static void	ktls_mbuf_free(struct mbuf *m);
+
+/*
+ * Test hooks (sys/testhooks.h): explicit nonces/IVs to use instead of
+ * FreeBSD's, and an encryption failure to inject.  Off unless a test
+ * arms them.
+ */
+#define	KTLS_TEST_NEXPLICIT	64
+static struct mtx ktls_test_mtx;
+static uint8_t	ktls_test_explicit[KTLS_TEST_NEXPLICIT][AES_BLOCK_LEN];
+static int	ktls_test_explicit_len[KTLS_TEST_NEXPLICIT];
+static int	ktls_test_head;
+static volatile int ktls_test_nexplicit;	/* queued */
+static volatile int ktls_test_fail_nth;		/* 0: off */
 
 void
 ktls_init(void)
@@ -86,6 +102,9 @@ ktls_init(void)
 		ktls_wq[i].work.kw_fn = ktls_work;
 		ktls_wq[i].work.kw_arg = &ktls_wq[i];
 	}
+	mtx_init(&ktls_test_mtx, "ktls_test", NULL, MTX_DEF);
+	/* mbuf free hands records still holding a session to us. */
+	mb_ktls_free_hook = ktls_mbuf_free;
 	atomic_store_int(&ktls_inited, 2);
 }
 
@@ -413,20 +432,32 @@ ktls_permit_empty_frames(struct ktls_session *tls)
 	    tls->params.tls_vminor == TLS_MINOR_VER_ZERO);
 }
 
+/*
+ * TCP_TXTLS_ENABLE.  Checks in FreeBSD's order: KTLS enabled, a TCP
+ * socket, not listening, no session yet (there is no rekeying), CBC
+ * allowed; then the suite itself (ktls_create_session()).  The session
+ * is installed with the send I/O lock held, so no sosend() is half-way
+ * through when it appears.
+ */
 int
 ktls_enable_tx(struct socket *so, const struct tls_enable *en)
 {
 	struct ktls_session *tls;
+	bool busy;
 	int error;
 
 	ktls_init();
 	if (!ktls_enable)
 		return (ENOTSUP);
 	KTLS_STAT_ADD(enable_calls, 1);
+	if (so->so_proto->pr_protocol != IPPROTO_TCP)
+		return (EINVAL);
 	if (SOLISTENING(so))
 		return (ENOTCONN);
-	/* No rekeying: FreeBSD keeps one session per direction for life. */
-	if (so->so_snd.sb_tls_info != NULL)
+	SOCKBUF_LOCK(&so->so_snd);
+	busy = so->so_snd.sb_tls_info != NULL;
+	SOCKBUF_UNLOCK(&so->so_snd);
+	if (busy)
 		return (EALREADY);
 	if (en->cipher_algorithm == CRYPTO_AES_CBC && !ktls_cbc_enable)
 		return (ENOTSUP);
@@ -434,11 +465,22 @@ ktls_enable_tx(struct socket *so, const struct tls_enable *en)
 	error = ktls_create_session(so, en, &tls, KTLS_TX);
 	if (error != 0)
 		return (error);
+	/* TLS 1.0 encrypts in order, starting from the first record. */
+	tls->next_seqno = be64dec(en->rec_seq);
 
+	mtx_lock(&so->so_snd_sx);
 	SOCKBUF_LOCK(&so->so_snd);
+	if (so->so_snd.sb_tls_info != NULL) {
+		/* Another thread's enable won. */
+		SOCKBUF_UNLOCK(&so->so_snd);
+		mtx_unlock(&so->so_snd_sx);
+		ktls_free(tls);
+		return (EALREADY);
+	}
 	so->so_snd.sb_tls_seqno = be64dec(en->rec_seq);
 	so->so_snd.sb_tls_info = tls;
 	SOCKBUF_UNLOCK(&so->so_snd);
+	mtx_unlock(&so->so_snd_sx);
 	return (0);
 }
 
@@ -447,6 +489,8 @@ ktls_get_tx_mode(struct socket *so, int *modep)
 {
 	struct ktls_session *tls;
 
+	if (SOLISTENING(so))
+		return (EINVAL);
 	SOCKBUF_LOCK(&so->so_snd);
 	tls = so->so_snd.sb_tls_info;
 	*modep = tls == NULL ? TCP_TLS_MODE_NONE : tls->mode;
@@ -459,6 +503,8 @@ ktls_get_rx_mode(struct socket *so, int *modep)
 {
 	struct ktls_session *tls;
 
+	if (SOLISTENING(so))
+		return (EINVAL);
 	SOCKBUF_LOCK(&so->so_rcv);
 	tls = so->so_rcv.sb_tls_info;
 	*modep = tls == NULL ? TCP_TLS_MODE_NONE : tls->mode;
@@ -467,9 +513,11 @@ ktls_get_rx_mode(struct socket *so, int *modep)
 }
 
 /*
- * TCP_TXTLS_MODE: only software and ifnet can be switched between.  With
- * no ifnet TLS device attached, asking for ifnet fails as it does on a
- * FreeBSD host whose NIC lacks TLS offload.
+ * TCP_TXTLS_MODE: only software and ifnet can be switched between.  As
+ * in FreeBSD, asking for the mode already in use, or any mode with no
+ * session, succeeds and changes nothing.  No ifnet TLS device exists
+ * yet, so a switch to ifnet fails as the send tag allocation does on a
+ * FreeBSD host whose NIC lacks TLS offload (EOPNOTSUPP).
  */
 int
 ktls_set_tx_mode(struct socket *so, int mode)
@@ -477,18 +525,99 @@ ktls_set_tx_mode(struct socket *so, int mode)
 	struct ktls_session *tls;
 	int error;
 
+	if (SOLISTENING(so))
+		return (EINVAL);
 	if (mode != TCP_TLS_MODE_SW && mode != TCP_TLS_MODE_IFNET)
 		return (EINVAL);
 	SOCKBUF_LOCK(&so->so_snd);
 	tls = so->so_snd.sb_tls_info;
-	if (tls == NULL)
-		error = ENXIO;
-	else if (tls->mode == mode)
+	if (tls == NULL || tls->mode == mode)
 		error = 0;
 	else
 		error = EOPNOTSUPP;
 	SOCKBUF_UNLOCK(&so->so_snd);
 	return (error);
+}
+
+/*
+ * Test hook: the next queued explicit nonce/IV of exactly len bytes, if
+ * any.  One that does not fit this suite stays queued.
+ */
+static bool
+ktls_test_take_explicit(uint8_t *dst, int len)
+{
+	bool taken;
+
+	if (atomic_load_int(&ktls_test_nexplicit) == 0)
+		return (false);
+	taken = false;
+	mtx_lock(&ktls_test_mtx);
+	if (ktls_test_nexplicit != 0 &&
+	    ktls_test_explicit_len[ktls_test_head] == len) {
+		memcpy(dst, ktls_test_explicit[ktls_test_head], len);
+		ktls_test_head = (ktls_test_head + 1) % KTLS_TEST_NEXPLICIT;
+		atomic_subtract_int(&ktls_test_nexplicit, 1);
+		taken = true;
+	}
+	mtx_unlock(&ktls_test_mtx);
+	return (taken);
+}
+
+int
+ktls_test_push_explicit(const uint8_t *p, int len)
+{
+	int error, slot;
+
+	if (len != sizeof(uint64_t) && len != AES_BLOCK_LEN)
+		return (EINVAL);
+	ktls_init();
+	error = 0;
+	mtx_lock(&ktls_test_mtx);
+	if (ktls_test_nexplicit == KTLS_TEST_NEXPLICIT)
+		error = ENOSPC;
+	else {
+		slot = (ktls_test_head + ktls_test_nexplicit) %
+		    KTLS_TEST_NEXPLICIT;
+		memcpy(ktls_test_explicit[slot], p, len);
+		ktls_test_explicit_len[slot] = len;
+		atomic_add_int(&ktls_test_nexplicit, 1);
+	}
+	mtx_unlock(&ktls_test_mtx);
+	return (error);
+}
+
+void
+ktls_test_fail_encrypt(int nth)
+{
+
+	atomic_store_int(&ktls_test_fail_nth, nth > 0 ? nth : 0);
+}
+
+void
+ktls_test_reset(void)
+{
+
+	ktls_init();
+	mtx_lock(&ktls_test_mtx);
+	ktls_test_head = 0;
+	atomic_store_int(&ktls_test_nexplicit, 0);
+	mtx_unlock(&ktls_test_mtx);
+	atomic_store_int(&ktls_test_fail_nth, 0);
+}
+
+/* Test hook: is this the encryption that must fail? */
+static bool
+ktls_test_should_fail(void)
+{
+	int n;
+
+	n = atomic_load_int(&ktls_test_fail_nth);
+	while (n > 0) {
+		if (__atomic_compare_exchange_n(&ktls_test_fail_nth, &n, n - 1,
+		    false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			return (n == 1);
+	}
+	return (false);
 }
 
 /*
@@ -548,10 +677,14 @@ ktls_frame(struct mbuf *top, struct ktls_session *tls, int *enqcnt,
 		if (tls->params.cipher_algorithm == CRYPTO_AES_NIST_GCM_16 &&
 		    tls->params.tls_vminor == TLS_MINOR_VER_TWO) {
 			nonce = atomic_fetchadd_64(&tls->gcm_nonce, 1);
-			be64enc((uint8_t *)(tlshdr + 1), nonce);
+			if (!ktls_test_take_explicit((uint8_t *)(tlshdr + 1),
+			    sizeof(nonce)))
+				be64enc((uint8_t *)(tlshdr + 1), nonce);
 		} else if (tls->params.cipher_algorithm == CRYPTO_AES_CBC &&
 		    tls->params.tls_vminor >= TLS_MINOR_VER_ONE) {
-			khost_arc4rand(tlshdr + 1, AES_BLOCK_LEN);
+			if (!ktls_test_take_explicit((uint8_t *)(tlshdr + 1),
+			    AES_BLOCK_LEN))
+				khost_arc4rand(tlshdr + 1, AES_BLOCK_LEN);
 		}
 
 		if (tls->mode == TCP_TLS_MODE_SW) {
@@ -708,6 +841,10 @@ ktls_encrypt_record(struct ktls_session *tls, struct mbuf *m)
 	int error, i, len, off, npgs;
 	bool inplace;
 
+	if (ktls_test_should_fail()) {
+		KTLS_STAT_ADD(failed_crypto, 1);
+		return (EIO);
+	}
 	npgs = m->m_epg_npgs;
 	inplace = (m->m_epg_flags & EPG_FLAG_ANON) != 0;
 	off = m->m_epg_1st_off;
@@ -755,9 +892,27 @@ ktls_encrypt_record(struct ktls_session *tls, struct mbuf *m)
 }
 
 /*
+ * Drop the connection after a failure (FreeBSD's ktls_drop()): the
+ * protocol aborts it, which flushes the socket buffers (records still
+ * not ready are only unlinked), and the error is left for the
+ * application.
+ */
+static void
+ktls_drop(struct socket *so, int error)
+{
+
+	if (so->so_proto->pr_abort != NULL)
+		so->so_proto->pr_abort(so);
+	SOCKBUF_LOCK(&so->so_snd);
+	so->so_error = error;
+	SOCKBUF_UNLOCK(&so->so_snd);
+}
+
+/*
  * Encrypt a batch and make it ready.  On a crypto failure the connection
- * is dropped with EIO: the protocol's abort flushes the socket buffers,
- * which frees the records once they are no longer not ready.
+ * is dropped with EIO and the batch, no longer in any socket buffer, is
+ * freed here (mb_free_notready()); records that still hold a session
+ * reference give it back as they are freed (ktls_mbuf_free()).
  */
 static void
 ktls_encrypt(struct ktls_wq *wq __unused, struct mbuf *top)
@@ -778,35 +933,57 @@ ktls_encrypt(struct ktls_wq *wq __unused, struct mbuf *top)
 		    ("%s: batch ends early or mixes sessions", __func__));
 		KASSERT((m->m_flags & M_NOTREADY) != 0,
 		    ("%s: record %p already ready", __func__, m));
+		KASSERT(npages + m->m_epg_nrdy <= total_pages,
+		    ("%s: %d pages past a batch of %d", __func__,
+		    npages + m->m_epg_nrdy, total_pages));
 		error = ktls_encrypt_record(tls, m);
 		if (error != 0)
 			break;
 		npages += m->m_epg_nrdy;
-		/* The record no longer needs the session. */
+		/*
+		 * The record no longer needs the session: an encrypted
+		 * record is one without m_epg_tls.
+		 */
 		m->m_epg_tls = NULL;
 		ktls_free(tls);
 	}
 
-	if (error == 0) {
+	if (error == 0)
 		(void)so->so_proto->pr_ready(so, top, npages);
-	} else {
-		/*
-		 * Give the records back as ready so the teardown can free
-		 * them; they will never be sent because the connection is
-		 * gone.
-		 */
-		for (m = top; npages != total_pages; m = m->m_next) {
-			npages += m->m_epg_nrdy;
-			if (m->m_epg_tls != NULL) {
-				m->m_epg_tls = NULL;
-				ktls_free(tls);
-			}
-		}
-		so->so_error = EIO;
-		(void)so->so_proto->pr_ready(so, top, total_pages);
-		if (so->so_proto->pr_abort != NULL)
-			so->so_proto->pr_abort(so);
+	else {
+		ktls_drop(so, EIO);
+		mb_free_notready(top, total_pages);
 	}
 	ktls_free(tls);
 	sorele(so);
+}
+
+static void
+ktls_destroy_work(void *arg)
+{
+
+	ktls_destroy(arg);
+}
+
+/*
+ * mb_ktls_free_hook: a record freed before it was encrypted (the
+ * connection went away) still holds a session reference.  Its pages are
+ * already gone; drop the reference and free the mbuf.  If that was the
+ * last reference the session is destroyed on a worker, as FreeBSD's
+ * ktls_enqueue_to_free() does, not in the middle of whoever freed the
+ * mbuf.
+ */
+static void
+ktls_mbuf_free(struct mbuf *m)
+{
+	struct ktls_session *tls;
+
+	tls = m->m_epg_tls;
+	m->m_epg_tls = NULL;
+	m_free_raw(m);
+	if (refcount_release(&tls->refcount)) {
+		tls->free_work.kw_fn = ktls_destroy_work;
+		tls->free_work.kw_arg = tls;
+		khost_work_enqueue(&tls->free_work);
+	}
 }

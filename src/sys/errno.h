@@ -21,6 +21,7 @@
 #define	KE_EBUSY		16
 #define	KE_EEXIST		17
 #define	KE_EINVAL		22
+#define	KE_EMFILE		24
 #define	KE_ENOTTY		25
 #define	KE_EFBIG		27
 #define	KE_ENOSPC		28
@@ -75,6 +76,7 @@
 #define	EBUSY		KE_EBUSY
 #define	EEXIST		KE_EEXIST
 #define	EINVAL		KE_EINVAL
+#define	EMFILE		KE_EMFILE
 #define	ENOTTY		KE_ENOTTY
 #define	EFBIG		KE_EFBIG
 #define	ENOSPC		KE_ENOSPC

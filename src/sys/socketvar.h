@@ -28,10 +28,15 @@ struct sockopt;
 #define	PRUS_MORETOCOME	0x0004
 #define	PRUS_NOTREADY	0x0008
 
+/* pr_flags */
+#define	PR_CONNREQUIRED	0x0004	/* connection required by protocol */
+#define	PR_NODRAIN	0x10000	/* uktls: nothing empties so_snd by itself */
+
 struct protosw {
 	const char *pr_name;
 	int	pr_type;		/* SOCK_STREAM */
 	int	pr_protocol;		/* IPPROTO_TCP */
+	int	pr_flags;		/* PR_* */
 	int	(*pr_attach)(struct socket *so);
 	void	(*pr_detach)(struct socket *so);
 	int	(*pr_send)(struct socket *so, int flags, struct mbuf *m,
@@ -48,6 +53,7 @@ struct socket {
 	struct mtx	 so_lock;	/* socket state */
 	struct mtx	 so_snd_mtx;	/* so_snd's lock */
 	struct mtx	 so_rcv_mtx;	/* so_rcv's lock */
+	struct mtx	 so_snd_sx;	/* one sender at a time (sblock) */
 	struct cv	 so_snd_cv;	/* writers wait here */
 	struct cv	 so_rcv_cv;	/* readers wait here */
 	volatile u_int	 so_count;	/* references */
@@ -63,10 +69,12 @@ struct socket {
 };
 
 /* so_state */
+#define	SS_NOFDREF		0x0001	/* no file table reference */
 #define	SS_ISCONNECTED		0x0002
 #define	SS_ISCONNECTING		0x0004
 #define	SS_ISDISCONNECTING	0x0008
 #define	SS_NBIO			0x0100	/* non-blocking */
+#define	SS_ISDISCONNECTED	0x2000	/* socket disconnected from peer */
 
 /* so_options */
 #define	SO_ACCEPTCONN		0x0002	/* listening */
@@ -82,5 +90,22 @@ struct socket {
 
 void	soref(struct socket *so);
 void	sorele(struct socket *so);
+
+/* Socket operations (uipc_socket.c). */
+int	socreate(int dom, struct socket **aso, int type, int proto);
+int	soclose(struct socket *so);
+int	solisten(struct socket *so, int backlog);
+int	sosend(struct socket *so, struct sockaddr *addr, struct uio *uio,
+	    struct mbuf *top, struct mbuf *control, int flags);
+int	sosetopt(struct socket *so, struct sockopt *sopt);
+int	sogetopt(struct socket *so, struct sockopt *sopt);
+void	soisdisconnected(struct socket *so);
+/* Wake writers waiting for space (so_snd_cv); so_snd locked. */
+void	sowwakeup_locked(struct socket *so);
+/*
+ * Wait for space in so_snd, lock held (sbwait()); 0, or EWOULDBLOCK at
+ * once when nothing could free space (no worker threads, PR_NODRAIN).
+ */
+int	sbwait_snd(struct socket *so);
 
 #endif /* !_UK_SYS_SOCKETVAR_H_ */

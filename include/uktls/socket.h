@@ -1,0 +1,98 @@
+/*
+ * uktls: the socket API.
+ *
+ * POSIX-shaped calls with a uk_ prefix, taking the host's own constants
+ * (AF_INET, SOL_SOCKET, SO_SNDBUF, MSG_DONTWAIT, struct msghdr, ...) plus
+ * FreeBSD's KTLS ones from <uktls/ktls.h> (TCP_TXTLS_ENABLE,
+ * TLS_SET_RECORD_TYPE, ...), so that socket code ports by renaming.
+ * Functions return -1 and set errno (the host's values) on failure.
+ *
+ * Socket descriptors and page-cache file descriptors (uk_file_create())
+ * are separate tables: a number names a socket only for these calls.
+ *
+ * Until the TCP shim exists an AF_INET/AF_INET6 stream socket is a
+ * loopback "sink": connected from the start, it keeps what it would
+ * transmit in its send buffer (see <uktls/testing.h> to take it out).
+ * Nothing empties that buffer by itself, so a send that needs more space
+ * than is free never waits: a blocking send returns a short count, or
+ * fails with EAGAIN if it could send nothing, as if a send timeout had
+ * expired.  A non-blocking one behaves as usual.
+ */
+#ifndef UKTLS_SOCKET_H
+#define UKTLS_SOCKET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <uktls/ktls.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * socket(2).  AF_INET or AF_INET6, SOCK_STREAM, protocol 0 or
+ * IPPROTO_TCP.  EAFNOSUPPORT, EPROTOTYPE, EPROTONOSUPPORT, EMFILE.
+ */
+int	uk_socket(int domain, int type, int protocol);
+/* close(2).  Records still being encrypted finish first.  EBADF. */
+int	uk_close(int s);
+/* listen(2).  EINVAL on a connected socket or one with a KTLS session. */
+int	uk_listen(int s, int backlog);
+
+/*
+ * write(2), send(2), sendmsg(2).  flags: MSG_DONTWAIT, MSG_OOB,
+ * MSG_NOSIGNAL (accepted; there are no signals), MSG_EOR (EINVAL on a
+ * stream, as in FreeBSD).  TCP carries no control messages (EINVAL),
+ * except on a KTLS socket a TLS_SET_RECORD_TYPE message
+ * (level IPPROTO_TCP, one byte: the record type) sends the data as one
+ * record of that type, all at once (EMSGSIZE if larger than the send
+ * buffer, EAGAIN if it does not fit now).  A zero-length send on a KTLS
+ * socket is EINVAL, except TLS 1.0 CBC, which sends one empty record.
+ */
+ssize_t	uk_write(int s, const void *buf, size_t len);
+ssize_t	uk_send(int s, const void *buf, size_t len, int flags);
+ssize_t	uk_sendmsg(int s, const struct msghdr *msg, int flags);
+
+/* FreeBSD's sendfile(2) headers and trailers. */
+struct sf_hdtr {
+	struct iovec	*headers;	/* sent before the file data */
+	int		 hdr_cnt;
+	struct iovec	*trailers;	/* sent after it */
+	int		 trl_cnt;
+};
+
+/*
+ * FreeBSD's sendfile(2): nbytes (0: up to the end) of page-cache file fd
+ * from offset, on socket s, without copying the file's pages.  hdtr is a
+ * struct sf_hdtr * or NULL; flags are accepted and ignored.  *sbytes (if
+ * not NULL) is set to the bytes queued, also when the call fails (EAGAIN
+ * after a partial send).  An offset at or past the end sends nothing.
+ * A descriptor that names no file reads as an empty file.
+ */
+int	uk_sendfile(int fd, int s, off_t offset, size_t nbytes, void *hdtr,
+	    off_t *sbytes, int flags);
+
+/*
+ * setsockopt(2), getsockopt(2).  SOL_SOCKET: SO_SNDBUF, SO_RCVBUF,
+ * SO_SNDLOWAT, SO_ERROR (get), SO_TYPE (get).  IPPROTO_TCP:
+ * TCP_TXTLS_ENABLE (struct tls_enable), TCP_TXTLS_MODE, TCP_RXTLS_MODE
+ * (get).  ENOPROTOOPT for anything else.
+ */
+int	uk_setsockopt(int s, int level, int optname, const void *optval,
+	    socklen_t optlen);
+int	uk_getsockopt(int s, int level, int optname, void *optval,
+	    socklen_t *optlen);
+
+/* Non-blocking mode: uk_set_nonblock(), or fcntl F_GETFL/F_SETFL. */
+int	uk_set_nonblock(int s, int on);
+int	uk_fcntl(int s, int cmd, ...);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UKTLS_SOCKET_H */

@@ -1,0 +1,106 @@
+/*
+ * uktls: TEST-ONLY hooks.
+ *
+ * Nothing here is part of the socket API an application would use; these
+ * calls reach into the kernel world so that tests can see and steer what
+ * the datapath does.
+ *
+ * The send buffer.  Until the TCP shim exists a stream socket transmits
+ * nothing: what tcp_output would put on the wire is the ready part of the
+ * socket's send buffer (records already encrypted; never data behind a
+ * record still being encrypted).  uk_test_sndbuf_take() takes it out, as
+ * the wire and the peer's ACK would together.  Copies made by it are not
+ * counted as payload copies.
+ *
+ * KTLS.  FreeBSD picks the explicit nonce of TLS 1.2 GCM records (a
+ * counter from a random start) and the explicit IV of CBC 1.1+ records
+ * (random) itself; uk_test_ktls_push_explicit() queues the values the
+ * next records framed must use instead, so that a record can be compared
+ * byte for byte with one OpenSSL wrote.  uk_test_ktls_fail_encrypt()
+ * makes an encryption fail.
+ */
+#ifndef UKTLS_TESTING_H
+#define UKTLS_TESTING_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Take up to len ready bytes from the front of s's send buffer into buf;
+ * returns the count (0 if nothing is ready), or -1 (EBADF).
+ */
+ssize_t	uk_test_sndbuf_take(int s, void *buf, size_t len);
+
+/*
+ * Wait until every record in s's send buffer is encrypted (or the
+ * connection dropped).  With worker threads this sleeps; in the
+ * deterministic mode it runs the work queue (uk_run()) and then checks.
+ * 0, or -1 with EBADF, or EAGAIN if data is still not ready.
+ */
+int	uk_test_sndbuf_wait(int s);
+
+/* The counts of s's send buffer. */
+struct uk_test_sbinfo {
+	unsigned int	acc;		/* ready bytes (sb_acc) */
+	unsigned int	ccc;		/* all bytes (sb_ccc) */
+	unsigned int	hiwat;
+	unsigned int	mbcnt;
+	unsigned int	mbmax;
+	int		nmbufs;
+	int		nnotready;	/* mbufs still not ready */
+	uint64_t	tls_seqno;	/* sequence number of the next record */
+	int		so_error;	/* host errno; not cleared */
+	int		connected;
+};
+int	uk_test_sndbuf_info(int s, struct uk_test_sbinfo *info);
+
+/* One mbuf of the send buffer. */
+struct uk_test_mdesc {
+	int		len;		/* m_len */
+	int		notready;	/* M_NOTREADY */
+	int		blocked;	/* M_BLOCKED: ready, behind a not-ready one */
+	int		extpg;		/* unmapped (M_EXTPG) */
+	int		hdrlen, trllen;	/* TLS header and trailer bytes */
+	int		npgs, nrdy;	/* pages, pages not ready */
+	int		first_off, last_len;
+	int		anon;		/* EPG_FLAG_ANON: may encrypt in place */
+	int		has_tls;	/* holds a session: not encrypted yet */
+	uint8_t		record_type;
+	uint64_t	seqno;
+};
+/*
+ * Describe up to max mbufs of the send buffer in d; returns how many
+ * mbufs the buffer holds (may be more than max), or -1.
+ */
+int	uk_test_sndbuf_describe(int s, struct uk_test_mdesc *d, int max);
+/*
+ * Draw the send buffer as text, one line per mbuf, into buf (always
+ * NUL-terminated); returns the length it needed, or -1.
+ */
+int	uk_test_sndbuf_draw(int s, char *buf, size_t len);
+
+/* A listening TCP socket (the sink cannot listen once connected). */
+int	uk_test_socket_listening(void);
+
+/*
+ * Queue the explicit nonce (8 bytes, TLS 1.2 GCM) or IV (16 bytes, CBC
+ * TLS 1.1/1.2) for the next record framed, in order; up to 64.  A value
+ * whose length does not fit the record's suite stays queued.  0, or -1
+ * with EINVAL (length) or ENOSPC.
+ */
+int	uk_test_ktls_push_explicit(const void *p, size_t len);
+/* Make the nth record encrypted from now on (1: the next) fail; 0: off. */
+void	uk_test_ktls_fail_encrypt(int nth);
+/* Empty the queue above and disarm the failure. */
+void	uk_test_ktls_reset(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UKTLS_TESTING_H */
