@@ -352,6 +352,34 @@ kfx_expect(struct kfx_conn *c, const void *want, size_t len,
 	    "%s: plaintext differs", c->suite->name);
 }
 
+/* Tunables and test hooks back to their defaults. */
+static inline void
+kfx_setup(void)
+{
+	static const char *zero[] = { "kern.ipc.sendfile.reverse_io",
+	    "kern.ipc.sendfile.io_mbufs" };
+	int one = 1, z = 0;
+	size_t i;
+
+	ck_assert_int_eq(uk_sysctl_int("kern.ipc.tls.enable", NULL, &one), 0);
+	ck_assert_int_eq(uk_sysctl_int("kern.ipc.tls.cbc_enable", NULL, &one),
+	    0);
+	for (i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		ck_assert_int_eq(uk_sysctl_int(zero[i], NULL, &z), 0);
+	uk_test_ktls_reset();
+}
+
+/* uktest_tcase() plus kfx_setup() before each test. */
+static inline TCase *
+kfx_tcase(const char *name)
+{
+	TCase *tc;
+
+	tc = uktest_tcase(name);
+	tcase_add_checked_fixture(tc, kfx_setup, NULL);
+	return (tc);
+}
+
 static inline void
 kfx_counters(struct uk_counters *k)
 {

@@ -429,7 +429,7 @@ ktls_sendfile_suite(void)
 	TCase *tc;
 
 	su = suite_create("ktls_sendfile");
-	tc = uktest_tcase("sendfile");
+	tc = kfx_tcase("sendfile");
 	tcase_add_loop_test(tc, test_sf_ranges, 0, TLSM_NSUITES);
 	tcase_add_loop_test(tc, test_sf_counters, 0, TLSM_NSUITES);
 	tcase_add_loop_test(tc, test_sf_reverse_ktls, 0, TLSM_NSUITES);

@@ -694,7 +694,7 @@ ktls_tx_suite(void)
 
 	su = suite_create("ktls_tx");
 
-	tc = uktest_tcase("write");
+	tc = kfx_tcase("write");
 	tcase_add_loop_test(tc, test_tx_write_sizes, 0, TLSM_NSUITES);
 	tcase_add_loop_test(tc, test_tx_write_one_call, 0, TLSM_NSUITES);
 	tcase_add_loop_test(tc, test_tx_ready_after_run, 0, TLSM_NSUITES);
@@ -707,13 +707,13 @@ ktls_tx_suite(void)
 	tcase_add_test(tc, test_tx_plain_socket);
 	suite_add_tcase(su, tc);
 
-	tc = uktest_tcase("control");
+	tc = kfx_tcase("control");
 	tcase_add_loop_test(tc, test_tx_control_record, 0, TLSM_NSUITES);
 	tcase_add_loop_test(tc, test_tx_control_atomic, 0, TLSM_NSUITES);
 	tcase_add_test(tc, test_tx_control_bad);
 	suite_add_tcase(su, tc);
 
-	tc = uktest_tcase("explicit");
+	tc = kfx_tcase("explicit");
 	tcase_add_loop_test(tc, test_tx_explicit_values, 0, TLSM_NSUITES);
 	tcase_add_loop_test(tc, test_tx_forced_explicit, 0, TLSM_NSUITES);
 	tcase_add_test(tc, test_tx_draw);
