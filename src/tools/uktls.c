@@ -1,0 +1,139 @@
+/*
+ * uktls: the command-line tool.
+ *
+ *   uktls demo      run the main scenario and print what happened
+ *   uktls suites    list the suites by name
+ *   uktls version   print the version
+ *
+ * Each command has its own --help.  Errors are reported err(3)-style on
+ * stderr with a non-zero exit status.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uktls/suites.h>
+#include <uktls/uktls.h>
+
+#include "cli.h"
+
+static int	cmd_suites(int argc, char **argv);
+static int	cmd_version(int argc, char **argv);
+static int	cmd_help(int argc, char **argv);
+
+static const struct command {
+	const char	*name;
+	int		(*fn)(int, char **);
+	const char	*summary;
+} commands[] = {
+	{ "demo", cmd_demo, "run KTLS end to end and print what happened" },
+	{ "suites", cmd_suites, "list the cipher suites by name" },
+	{ "version", cmd_version, "print the version" },
+	{ "help", cmd_help, "show this help" },
+};
+
+static void
+usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp,
+	    "usage: uktls <command> [options]\n"
+	    "\n"
+	    "FreeBSD's kernel TLS datapath in a process.\n"
+	    "\n"
+	    "commands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(fp, "  %-10s %s\n", commands[i].name,
+		    commands[i].summary);
+	fprintf(fp, "\n'uktls <command> --help' describes a command.\n");
+}
+
+int
+cli_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return (1);
+	return (0);
+}
+
+static int
+cmd_help(int argc, char **argv)
+{
+
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return (0);
+}
+
+static int
+cmd_version(int argc, char **argv)
+{
+
+	if (cli_wants_help(argc, argv)) {
+		printf("usage: uktls version\n");
+		return (0);
+	}
+	if (argc > 1) {
+		fprintf(stderr, "uktls version: unexpected argument '%s'\n",
+		    argv[1]);
+		return (2);
+	}
+	printf("uktls %s\n", UKTLS_VERSION);
+	return (0);
+}
+
+static int
+cmd_suites(int argc, char **argv)
+{
+	const struct uk_suite *s;
+	size_t i;
+
+	if (cli_wants_help(argc, argv)) {
+		printf("usage: uktls suites\n\n"
+		    "List the 16 suites FreeBSD KTLS supports: name, TLS "
+		    "version, and whether\nFreeBSD can receive them (TLS 1.0 "
+		    "is transmit only).\n");
+		return (0);
+	}
+	if (argc > 1) {
+		fprintf(stderr, "uktls suites: unexpected argument '%s'\n",
+		    argv[1]);
+		return (2);
+	}
+	printf("%-24s %-7s %s\n", "SUITE", "VERSION", "DIRECTIONS");
+	for (i = 0; i < uk_nsuites(); i++) {
+		s = uk_suite_at(i);
+		printf("%-24s %-7s %s\n", s->name, uk_suite_version(s),
+		    s->rx ? "tx rx" : "tx");
+	}
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return (2);
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return (0);
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return (cmd_version(1, argv));
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return (commands[i].fn(argc - 1, argv + 1));
+	fprintf(stderr, "uktls: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return (2);
+}

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Bad usage gives a message and exit status 2; --help gives 0.
+set -u
+uktls=$1
+fail=0
+expect() {
+	want=$1; shift
+	"$@" >/dev/null 2>/tmp/uktls-usage.$$
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "FAIL: '$*' exited $got, want $want"; fail=1
+	elif [ "$want" -ne 0 ] && [ ! -s /tmp/uktls-usage.$$ ]; then
+		echo "FAIL: '$*' said nothing on stderr"; fail=1
+	else
+		echo "ok   $* -> $got"
+	fi
+}
+expect 0 "$uktls" --help
+expect 0 "$uktls" demo --help
+expect 0 "$uktls" suites --help
+expect 0 "$uktls" version
+expect 2 "$uktls"
+expect 2 "$uktls" nosuchcommand
+expect 2 "$uktls" demo --suite nosuchsuite
+expect 2 "$uktls" demo --bytes lots
+expect 2 "$uktls" demo --workers -1
+expect 2 "$uktls" demo --mode nosuchmode
+expect 2 "$uktls" demo --nosuchoption
+expect 2 "$uktls" demo extra
+expect 2 "$uktls" suites extra
+rm -f /tmp/uktls-usage.$$
+exit $fail
