@@ -619,7 +619,7 @@ cmd_demo(int argc, char **argv)
 		    st.encrypt_records, st.inplace, st.separate_output,
 		    leaks ? "true" : "false", ok ? "" : ", \"error\": \"",
 		    ok ? "" : (err[0] != '\0' ? err : rx.why), ok ? "" : "\"");
-		return (ok ? 0 : 1);
+		goto done;
 	}
 
 	printf("uktls demo: %s, %" PRIu64 "-byte file, seed %" PRIu64
@@ -645,6 +645,7 @@ cmd_demo(int argc, char **argv)
 		fprintf(stderr, "uktls demo: %s\n",
 		    err[0] != '\0' ? err : rx.why[0] != '\0' ? rx.why :
 		    "objects left alive");
+done:
 	free(rx.wire);
 	free(rx.app);
 	free(tx.app);
