@@ -711,15 +711,22 @@ ktls_seq(struct sockbuf *sb, struct mbuf *m)
 	}
 }
 
-/* Records in a batch of page_count units starting at m. */
+/*
+ * Records in a batch of page_count units starting at m.  The last
+ * record's m_next is not read: the socket buffer may be appending after
+ * it under its own lock.
+ */
 static int
 ktls_batch_records(struct mbuf *m, int page_count)
 {
 	int n, units;
 
-	for (n = 0, units = 0; units < page_count; m = m->m_next, n++) {
+	for (n = 1, units = 0;; n++) {
 		KASSERT(m != NULL, ("%s: short batch", __func__));
 		units += m->m_epg_nrdy;
+		if (units >= page_count)
+			break;
+		m = m->m_next;
 	}
 	return (n);
 }
@@ -928,7 +935,11 @@ ktls_encrypt(struct ktls_wq *wq __unused, struct mbuf *top)
 	top->m_epg_so = NULL;
 	error = 0;
 	npages = 0;
-	for (m = top; npages != total_pages; m = m->m_next) {
+	/*
+	 * Only this batch's m_next links are followed: the socket buffer
+	 * may be appending after its last record right now.
+	 */
+	for (m = top;; m = m->m_next) {
 		KASSERT(m != NULL && m->m_epg_tls == tls,
 		    ("%s: batch ends early or mixes sessions", __func__));
 		KASSERT((m->m_flags & M_NOTREADY) != 0,
@@ -946,6 +957,8 @@ ktls_encrypt(struct ktls_wq *wq __unused, struct mbuf *top)
 		 */
 		m->m_epg_tls = NULL;
 		ktls_free(tls);
+		if (npages == total_pages)
+			break;
 	}
 
 	if (error == 0)
