@@ -63,12 +63,12 @@ int	uk_test_sndbuf_info(int s, struct uk_test_sbinfo *info);
 struct uk_test_mdesc {
 	int		len;		/* m_len */
 	int		notready;	/* M_NOTREADY */
-	int		blocked;	/* M_BLOCKED: ready, behind a not-ready one */
+	int		blocked;	/* M_BLOCKED: ready, behind not-ready */
 	int		extpg;		/* unmapped (M_EXTPG) */
 	int		hdrlen, trllen;	/* TLS header and trailer bytes */
 	int		npgs, nrdy;	/* pages, pages not ready */
 	int		first_off, last_len;
-	int		anon;		/* EPG_FLAG_ANON: may encrypt in place */
+	int		anon;		/* EPG_FLAG_ANON: in-place crypto */
 	int		has_tls;	/* holds a session: not encrypted yet */
 	uint8_t		record_type;
 	uint64_t	seqno;

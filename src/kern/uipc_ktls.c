@@ -26,6 +26,16 @@
  * batches plus one khost_work item that is scheduled at most once at a
  * time; it drains the list and goes idle when it finds the list empty.
  * The host runs the work on its run loop (deterministic) or on threads.
+ * All batches of a session go to the same queue, so they are encrypted
+ * one at a time, in the order they were queued.
+ *
+ * Failure.  If a record does not encrypt, the connection is dropped with
+ * EIO (ktls_drop()): the protocol flushes its buffers, which only unlinks
+ * records still not ready, and the worker frees its batch.  Batches still
+ * queued find the connection gone when they are done (pr_ready frees
+ * them).  A record freed before it was encrypted still holds a session
+ * reference; mbuf free hands it to ktls_mbuf_free(), which drops the
+ * reference and, if it was the last, destroys the session on a worker.
  */
 #include "sys/types.h"
 #include "sys/param.h"

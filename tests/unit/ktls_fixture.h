@@ -317,9 +317,11 @@ kfx_verify(struct kfx_conn *c, struct kfx_result *r)
 		ck_assert_uint_eq(c->wire.p[off + 1], TLS_MAJOR_VER_ONE);
 		if (st.version == TLSM_V13) {
 			ck_assert_uint_eq(c->wire.p[off], TLS_RLTYPE_APP);
-			ck_assert_uint_eq(c->wire.p[off + 2], TLS_MINOR_VER_TWO);
+			ck_assert_uint_eq(c->wire.p[off + 2],
+			    TLS_MINOR_VER_TWO);
 		} else
-			ck_assert_uint_eq(c->wire.p[off + 2], st.version & 0xff);
+			ck_assert_uint_eq(c->wire.p[off + 2],
+			    st.version & 0xff);
 		error = tlsm_open(&st, c->seq0 + r->nrec, c->wire.p + off,
 		    reclen, &type, out, KFX_MAXREC + 256, &outlen);
 		ck_assert_msg(error == 0, "%s: record %zu (seq %ju, %zu bytes) "

@@ -150,7 +150,8 @@ START_TEST(test_sf_counters)
 		kfx_counters(&k1);
 		kfx_stats(&t1);
 		ck_assert_int_eq(k1.copied_bytes - k0.copied_bytes, 0);
-		ck_assert_int_eq(k1.crypto_bytes - k0.crypto_bytes, (int64_t)len);
+		ck_assert_int_eq(k1.crypto_bytes - k0.crypto_bytes,
+		    (int64_t)len);
 		ck_assert_int_eq(t1.separate_output - t0.separate_output, n);
 		ck_assert_int_eq(t1.inplace - t0.inplace, 0);
 		/* Encrypted into new, anonymous pages. */
@@ -422,6 +423,58 @@ START_TEST(test_sf_file_destroyed)
 }
 END_TEST
 
+/*
+ * For the documentation (printed when UKTLS_DRAW is set): a KTLS
+ * sendfile before and after encryption, and plain sendfile I/O
+ * completing out of order.
+ */
+START_TEST(test_sf_draw)
+{
+	char a[4096], b[4096], c3[4096];
+	struct kfx_conn c;
+	off_t sbytes;
+	int fd, s;
+
+	fd = make_file();
+	kfx_open(&c, &tlsm_suites[0], 26, 0);
+	kfx_set_sndbuf(c.s, 256 * 1024);
+	ck_assert_int_eq(uk_sendfile(fd, c.s, 1000, 40000, NULL, &sbytes, 0),
+	    0);
+	ck_assert_int_gt(uk_test_sndbuf_draw(c.s, a, sizeof(a)), 0);
+	ck_assert_ptr_nonnull(strstr(a, "off 1000"));
+	ck_assert_ptr_nonnull(strstr(a, "file plaintext"));
+	ck_assert_int_eq(uk_test_sndbuf_wait(c.s), 0);
+	ck_assert_int_gt(uk_test_sndbuf_draw(c.s, b, sizeof(b)), 0);
+	ck_assert_ptr_null(strstr(b, "file"));
+	ck_assert_ptr_nonnull(strstr(b, "anon encrypted"));
+	if (getenv("UKTLS_DRAW") != NULL)
+		printf("KTLS sendfile(offset 1000, 40000 bytes), I/O pending:\n"
+		    "%s\nafter the workers:\n%s\n", a, b);
+	kfx_close(&c);
+
+	set_tunable("kern.ipc.sendfile.io_mbufs", 1);
+	set_tunable("kern.ipc.sendfile.reverse_io", 1);
+	s = uk_socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(s, 0);
+	kfx_set_sndbuf(s, 256 * 1024);
+	ck_assert_int_eq(uk_sendfile(fd, s, 10, 3 * 5 * PG, NULL, &sbytes, 0),
+	    0);
+	ck_assert_int_gt(uk_test_sndbuf_draw(s, a, sizeof(a)), 0);
+	ck_assert_int_eq(uk_run_one(), 1);
+	ck_assert_int_gt(uk_test_sndbuf_draw(s, b, sizeof(b)), 0);
+	ck_assert_ptr_nonnull(strstr(b, "BLOCKED"));
+	uk_run();
+	ck_assert_int_gt(uk_test_sndbuf_draw(s, c3, sizeof(c3)), 0);
+	ck_assert_ptr_null(strstr(c3, "NOTREADY"));
+	if (getenv("UKTLS_DRAW") != NULL)
+		printf("plain sendfile(offset 10, 61440 bytes), one I/O per "
+		    "mbuf, last first:\n%s\nafter the last I/O completed:\n"
+		    "%s\nafter all of them:\n%s", a, b, c3);
+	ck_assert_int_eq(uk_close(s), 0);
+	ck_assert_int_eq(uk_file_destroy(fd), 0);
+}
+END_TEST
+
 static Suite *
 ktls_sendfile_suite(void)
 {
@@ -438,6 +491,7 @@ ktls_sendfile_suite(void)
 	tcase_add_test(tc, test_sf_reverse_plain);
 	tcase_add_test(tc, test_sf_edges);
 	tcase_add_test(tc, test_sf_file_destroyed);
+	tcase_add_test(tc, test_sf_draw);
 	suite_add_tcase(su, tc);
 	return (su);
 }

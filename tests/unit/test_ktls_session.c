@@ -90,7 +90,8 @@ END_TEST
 
 static const uint8_t key32[32] = "0123456789abcdef0123456789abcdef";
 static const uint8_t iv16[16] = "fedcba9876543210";
-static const uint8_t mac48[48] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV";
+static const uint8_t mac48[48] =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV";
 
 static void
 base_enable(struct tls_enable *en, int cipher, int keylen, int auth,
