@@ -34,8 +34,9 @@ extern "C" {
 #endif
 
 /*
- * socket(2).  AF_INET or AF_INET6, SOCK_STREAM, protocol 0 or
- * IPPROTO_TCP.  EAFNOSUPPORT, EPROTOTYPE, EPROTONOSUPPORT, EMFILE.
+ * socket(2).  AF_INET or AF_INET6, SOCK_STREAM (with SOCK_NONBLOCK or
+ * SOCK_CLOEXEC if wanted), protocol 0 or IPPROTO_TCP.  EAFNOSUPPORT,
+ * EPROTOTYPE, EPROTONOSUPPORT, EMFILE.
  */
 int	uk_socket(int domain, int type, int protocol);
 /* close(2).  Records still being encrypted finish first.  EBADF. */

@@ -68,12 +68,17 @@ uk_socket(int domain, int type, int protocol)
 		errno = EAFNOSUPPORT;
 		return (-1);
 	}
-	/* SOCK_STREAM is 1 on both systems; anything else is refused. */
-	if (type != SOCK_STREAM) {
+	/*
+	 * SOCK_STREAM is 1 on both systems; anything else is refused.
+	 * SOCK_NONBLOCK and SOCK_CLOEXEC may ride along, as on the host.
+	 */
+	if ((type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != SOCK_STREAM) {
 		errno = protocol == 0 ? EPROTOTYPE : EPROTONOSUPPORT;
 		return (-1);
 	}
 	error = kern_socket(kdom, KSOCK_STREAM, protocol, &fd);
+	if (error == 0 && (type & SOCK_NONBLOCK) != 0)
+		error = kern_fionbio(fd, 1, NULL);
 	if (error != 0)
 		return (uk_fail(error));
 	return (fd);

@@ -414,7 +414,7 @@ END_TEST
 START_TEST(test_session_sockets)
 {
 	socklen_t len;
-	int a, b, v;
+	int a, b, b2, v;
 
 	errno = 0;
 	ck_assert_int_eq(uk_socket(AF_UNIX, SOCK_STREAM, 0), -1);
@@ -438,6 +438,12 @@ START_TEST(test_session_sockets)
 	errno = 0;
 	ck_assert_int_eq(uk_write(-1, "x", 1), -1);
 	ck_assert_int_eq(errno, EBADF);
+
+	b2 = uk_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ck_assert_int_ge(b2, 0);
+	ck_assert((uk_fcntl(b2, F_GETFL) & O_NONBLOCK) != 0);
+	ck_assert_int_eq(uk_fcntl(a, F_GETFL) & O_NONBLOCK, 0);
+	ck_assert_int_eq(uk_close(b2), 0);
 
 	len = sizeof(v);
 	ck_assert_int_eq(uk_getsockopt(a, SOL_SOCKET, SO_SNDBUF, &v, &len), 0);
