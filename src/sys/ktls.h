@@ -74,7 +74,7 @@ struct ktls_stats {
 	int64_t	toe_rx;
 	int64_t	tx_gcm, tx_cbc, tx_chacha;	/* active TX by cipher */
 	int64_t	rx_gcm, rx_cbc, rx_chacha;	/* active RX by cipher */
-	int64_t	sw_tx_inqueue;		/* records queued to workers */
+	int64_t	sw_tx_inqueue;		/* batches queued to workers */
 	int64_t	sw_tx_pending;		/* TLS 1.0 records waiting in order */
 	int64_t	sw_rx_inqueue;
 	int64_t	tasks_active;
