@@ -58,6 +58,48 @@ ssize_t	uk_write(int s, const void *buf, size_t len);
 ssize_t	uk_send(int s, const void *buf, size_t len, int flags);
 ssize_t	uk_sendmsg(int s, const struct msghdr *msg, int flags);
 
+/*
+ * MSG_TLSAPPDATA (FreeBSD's value; the host has no such flag): on a KTLS
+ * receive socket, fail with ENXIO instead of returning a record that is
+ * not application data, and leave that record queued.
+ */
+#ifndef MSG_TLSAPPDATA
+#define	MSG_TLSAPPDATA	0x00200000
+#endif
+
+/*
+ * read(2), recv(2), recvmsg(2).  flags: MSG_DONTWAIT, MSG_PEEK,
+ * MSG_WAITALL, MSG_TLSAPPDATA; MSG_OOB is EINVAL (TCP keeps no urgent
+ * data here).  Returns the byte count, 0 at the end of the stream, or -1.
+ *
+ * On a KTLS receive socket (TCP_RXTLS_ENABLE) each call returns data of
+ * at most one TLS record, with MSG_EOR in msg_flags when the record's
+ * last byte was read, and a control message (level IPPROTO_TCP, type
+ * TLS_GET_RECORD, data struct tls_get_record: the record type, the
+ * version from the wire (3,3 for TLS 1.3), the plaintext length in
+ * network order) with the record's first bytes.  A control buffer too
+ * small for it gives MSG_CTRUNC (a header that fits is copied with
+ * cmsg_len cut to what was copied).  Without a control buffer (read,
+ * recv) the type is not reported and an empty record is skipped; with
+ * one, an empty record is returned as 0 bytes, MSG_EOR and its control
+ * message, so that 0 without a control message always means the end.
+ * A pending error (EBADMSG for a record that failed authentication,
+ * EMSGSIZE, EINVAL for a broken stream) is reported once every record
+ * before it has been read.  Blocking calls wait for a worker thread to
+ * deliver; with no worker threads (the deterministic mode) they fail at
+ * once with EAGAIN, as if a receive timeout had expired: run the work
+ * queue (uk_run()) first.
+ */
+ssize_t	uk_read(int s, void *buf, size_t len);
+ssize_t	uk_recv(int s, void *buf, size_t len, int flags);
+ssize_t	uk_recvmsg(int s, struct msghdr *msg, int flags);
+
+/*
+ * shutdown(2).  SHUT_RD discards everything received (a record being
+ * decrypted included); SHUT_WR ends sending.  ENOTCONN, EINVAL.
+ */
+int	uk_shutdown(int s, int how);
+
 /* FreeBSD's sendfile(2) headers and trailers. */
 struct sf_hdtr {
 	struct iovec	*headers;	/* sent before the file data */
@@ -80,8 +122,8 @@ int	uk_sendfile(int fd, int s, off_t offset, size_t nbytes, void *hdtr,
 /*
  * setsockopt(2), getsockopt(2).  SOL_SOCKET: SO_SNDBUF, SO_RCVBUF,
  * SO_SNDLOWAT, SO_ERROR (get), SO_TYPE (get).  IPPROTO_TCP:
- * TCP_TXTLS_ENABLE (struct tls_enable), TCP_TXTLS_MODE, TCP_RXTLS_MODE
- * (get).  ENOPROTOOPT for anything else.
+ * TCP_TXTLS_ENABLE and TCP_RXTLS_ENABLE (struct tls_enable),
+ * TCP_TXTLS_MODE, TCP_RXTLS_MODE (get).  ENOPROTOOPT for anything else.
  */
 int	uk_setsockopt(int s, int level, int optname, const void *optval,
 	    socklen_t optlen);

@@ -6,8 +6,8 @@
  * What is translated: address families and socket-level option names and
  * values (Linux and FreeBSD differ), message flags, control messages
  * (glibc's struct cmsghdr has a size_t length, FreeBSD's an int; each
- * message is rebuilt in the kernel's layout by sbcreatecontrol()), and
- * errno values.  IPPROTO_TCP and its KTLS options are FreeBSD's numbers
+ * message sent is rebuilt in the kernel's layout by sbcreatecontrol(),
+ * each one received is rewritten in glibc's), and errno values.  IPPROTO_TCP and its KTLS options are FreeBSD's numbers
  * on both sides already (<uktls/ktls.h>).
  */
 #include <errno.h>
@@ -15,7 +15,9 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -30,6 +32,7 @@
 #include "sys/mbuf.h"
 #include "sys/uio.h"
 #include "sys/sockbuf.h"
+#include "sys/socket.h"
 #include "sys/sockopt.h"
 #include "sys/domain.h"
 #include "sys/ktls.h"
@@ -226,6 +229,197 @@ uk_write(int s, const void *buf, size_t len)
 {
 
 	return (uk_send(s, buf, len, 0));
+}
+
+/* ---- receiving --------------------------------------------------------- */
+
+/* Receive flags of the host, as the kernel spells them. */
+static int
+uk_rcvflags(int flags)
+{
+	int kflags;
+
+	kflags = 0;
+	if ((flags & MSG_OOB) != 0)
+		kflags |= KMSG_OOB;
+	if ((flags & MSG_PEEK) != 0)
+		kflags |= KMSG_PEEK;
+	if ((flags & MSG_WAITALL) != 0)
+		kflags |= KMSG_WAITALL;
+	if ((flags & MSG_DONTWAIT) != 0)
+		kflags |= KMSG_DONTWAIT;
+	if ((flags & MSG_TLSAPPDATA) != 0)
+		kflags |= KMSG_TLSAPPDATA;
+	return (kflags);
+}
+
+/*
+ * Rewrite the kernel's control messages (FreeBSD layout, possibly several
+ * in one mbuf) into the caller's buffer in glibc's layout.  What does not
+ * fit sets MSG_CTRUNC; a message whose header fits is cut to the room
+ * left, with cmsg_len saying how much was copied (as Linux does).
+ */
+static void
+uk_control_out(struct msghdr *msg, struct mbuf *control, int *flags)
+{
+	struct kcmsghdr *kcm;
+	struct cmsghdr hcm;
+	struct mbuf *m;
+	uint8_t *out;
+	size_t dlen, n, need, off, room, used;
+	bool full;
+
+	out = msg->msg_control;
+	room = msg->msg_controllen;
+	used = 0;
+	full = false;
+	for (m = control; m != NULL && !full; m = m->m_next) {
+		off = 0;
+		while (m->m_len > 0 && off + sizeof(*kcm) <= (size_t)m->m_len) {
+			kcm = (struct kcmsghdr *)(void *)
+			    (mtod(m, uint8_t *) + off);
+			if (kcm->cmsg_len < KCMSG_LEN(0) ||
+			    off + kcm->cmsg_len > (size_t)m->m_len)
+				break;
+			dlen = kcm->cmsg_len - KCMSG_LEN(0);
+			need = CMSG_LEN(dlen);
+			if (room - used < sizeof(hcm)) {
+				*flags |= MSG_CTRUNC;
+				full = true;
+				break;
+			}
+			n = need <= room - used ? need : room - used;
+			memset(&hcm, 0, sizeof(hcm));
+			hcm.cmsg_len = n;
+			hcm.cmsg_level = kcm->cmsg_level == KSOL_SOCKET ?
+			    SOL_SOCKET : kcm->cmsg_level;
+			hcm.cmsg_type = kcm->cmsg_type;
+			memcpy(out + used, &hcm, sizeof(hcm));
+			if (n > CMSG_LEN(0))
+				memcpy(out + used + CMSG_LEN(0), KCMSG_DATA(kcm),
+				    n - CMSG_LEN(0));
+			if (n < need) {
+				*flags |= MSG_CTRUNC;
+				used += n;
+				full = true;
+				break;
+			}
+			used += CMSG_SPACE(dlen) <= room - used ?
+			    CMSG_SPACE(dlen) : room - used;
+			off += KCMSG_SPACE(dlen);
+		}
+	}
+	msg->msg_controllen = used;
+}
+
+ssize_t
+uk_recvmsg(int s, struct msghdr *msg, int flags)
+{
+	struct iovec small[8], *iov;
+	struct mbuf *control;
+	struct uio auio;
+	kssize_t got, total;
+	size_t i;
+	int error, hflags, kflags;
+
+	if (msg == NULL || (msg->msg_iovlen != 0 && msg->msg_iov == NULL) ||
+	    msg->msg_iovlen > INT_MAX) {
+		errno = EINVAL;
+		return (-1);
+	}
+	total = 0;
+	for (i = 0; i < msg->msg_iovlen; i++) {
+		if (msg->msg_iov[i].iov_len > (size_t)(SSIZE_MAX - total)) {
+			errno = EINVAL;
+			return (-1);
+		}
+		total += (kssize_t)msg->msg_iov[i].iov_len;
+	}
+	/* The kernel moves through its iovecs; the caller's stay as given. */
+	iov = small;
+	if (msg->msg_iovlen > sizeof(small) / sizeof(small[0])) {
+		iov = calloc(msg->msg_iovlen, sizeof(*iov));
+		if (iov == NULL)
+			return (-1);
+	}
+	if (msg->msg_iovlen != 0)
+		memcpy(iov, msg->msg_iov, msg->msg_iovlen * sizeof(*iov));
+	auio.uio_iov = iov;
+	auio.uio_iovcnt = (int)msg->msg_iovlen;
+	auio.uio_offset = 0;
+	auio.uio_resid = total;
+	auio.uio_segflg = UIO_USERSPACE;
+	auio.uio_rw = UIO_READ;
+
+	kflags = uk_rcvflags(flags);
+	control = NULL;
+	error = kern_recvit(s, &auio, msg->msg_control != NULL ? &control :
+	    NULL, &kflags, &got);
+	if (iov != small)
+		free(iov);
+	if (error != 0)
+		return (uk_fail(error));
+
+	hflags = 0;
+	if ((kflags & KMSG_EOR) != 0)
+		hflags |= MSG_EOR;
+	if ((kflags & KMSG_TRUNC) != 0)
+		hflags |= MSG_TRUNC;
+	if ((kflags & KMSG_CTRUNC) != 0)
+		hflags |= MSG_CTRUNC;
+	if (msg->msg_control != NULL)
+		uk_control_out(msg, control, &hflags);
+	else
+		msg->msg_controllen = 0;
+	m_freem(control);
+	msg->msg_flags = hflags;
+	return ((ssize_t)got);
+}
+
+ssize_t
+uk_recv(int s, void *buf, size_t len, int flags)
+{
+	struct msghdr msg;
+	struct iovec iov;
+
+	iov.iov_base = buf;
+	iov.iov_len = len;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	return (uk_recvmsg(s, &msg, flags));
+}
+
+ssize_t
+uk_read(int s, void *buf, size_t len)
+{
+
+	return (uk_recv(s, buf, len, 0));
+}
+
+int
+uk_shutdown(int s, int how)
+{
+	int error, khow;
+
+	switch (how) {
+	case SHUT_RD:
+		khow = KSHUT_RD;
+		break;
+	case SHUT_WR:
+		khow = KSHUT_WR;
+		break;
+	case SHUT_RDWR:
+		khow = KSHUT_RDWR;
+		break;
+	default:
+		errno = EINVAL;
+		return (-1);
+	}
+	error = kern_shutdown(s, khow);
+	if (error != 0)
+		return (uk_fail(error));
+	return (0);
 }
 
 /* Fill a kernel uio from an iovec array; 0 or EINVAL. */

@@ -15,6 +15,7 @@
 #include "host.h"
 #include "sys/errno.h"
 #include "sys/mbuf.h"
+#include "sys/sockbuf.h"
 #include "sys/testhooks.h"
 
 static int
@@ -227,4 +228,213 @@ uk_test_ktls_reset(void)
 {
 
 	ktls_test_reset();
+}
+
+/* ---- the receive buffer ------------------------------------------------ */
+
+ssize_t
+uk_test_rcvbuf_inject(int s, const void *buf, size_t len)
+{
+	size_t taken;
+	int error;
+
+	if (buf == NULL && len != 0) {
+		errno = EFAULT;
+		return (-1);
+	}
+	error = kern_test_rcvbuf_inject(s, buf, len, &taken);
+	if (error != 0)
+		return (uk_fail(error));
+	return ((ssize_t)taken);
+}
+
+int
+uk_test_rcv_eof(int s)
+{
+	int error;
+
+	error = kern_test_rcv_eof(s);
+	if (error != 0)
+		return (uk_fail(error));
+	return (0);
+}
+
+static int
+uk_test_rcvbuf_cut_how(int s, int how, size_t len)
+{
+	int error;
+
+	error = kern_test_rcvbuf_cut(s, how, len);
+	if (error != 0)
+		return (uk_fail(error));
+	return (0);
+}
+
+int
+uk_test_rcvbuf_drop(int s, size_t len)
+{
+
+	return (uk_test_rcvbuf_cut_how(s, KT_CUT_DROP, len));
+}
+
+int
+uk_test_rcvbuf_cut(int s, size_t len)
+{
+
+	return (uk_test_rcvbuf_cut_how(s, KT_CUT_CUT, len));
+}
+
+int
+uk_test_rcvbuf_flush(int s)
+{
+
+	return (uk_test_rcvbuf_cut_how(s, KT_CUT_FLUSH, 0));
+}
+
+int
+uk_test_rcvbuf_info(int s, struct uk_test_rcvinfo *info)
+{
+	struct kt_rcvinfo k;
+	int error;
+
+	if (info == NULL) {
+		errno = EINVAL;
+		return (-1);
+	}
+	error = kern_test_rcvbuf_info(s, &k);
+	if (error != 0)
+		return (uk_fail(error));
+	memset(info, 0, sizeof(*info));
+	info->acc = k.acc;
+	info->ccc = k.ccc;
+	info->ctl = k.ctl;
+	info->mbcnt = k.mbcnt;
+	info->hiwat = k.hiwat;
+	info->tlscc = k.tlscc;
+	info->tlsdcc = k.tlsdcc;
+	info->space = k.space;
+	info->tls_seqno = k.tls_seqno;
+	info->tls_rx = (k.sb_flags & SB_TLS_RX) != 0;
+	info->running = (k.sb_flags & SB_TLS_RX_RUNNING) != 0;
+	info->cantrcvmore = (k.sb_state & SBS_CANTRCVMORE) != 0;
+	info->so_error = uk_errno_host(k.so_error);
+	info->nrecords = k.nrecords;
+	info->nmtls = k.nmtls;
+	return (0);
+}
+
+int
+uk_test_rcvbuf_describe(int s, struct uk_test_rdesc *d, int max)
+{
+	struct kt_rdesc *k;
+	int error, i, n;
+
+	if (max < 0 || (max > 0 && d == NULL)) {
+		errno = EINVAL;
+		return (-1);
+	}
+	k = NULL;
+	if (max > 0) {
+		k = calloc((size_t)max, sizeof(*k));
+		if (k == NULL)
+			return (-1);
+	}
+	error = kern_test_rcvbuf_describe(s, k, max, &n);
+	if (error != 0) {
+		free(k);
+		return (uk_fail(error));
+	}
+	for (i = 0; i < n && i < max; i++) {
+		memset(&d[i], 0, sizeof(d[i]));
+		d[i].mtls = k[i].mtls;
+		d[i].record = k[i].record;
+		d[i].len = k[i].len;
+		d[i].control = k[i].type == MT_CONTROL;
+		d[i].eor = (k[i].flags & M_EOR) != 0;
+		d[i].notready = (k[i].flags & M_NOTREADY) != 0;
+		d[i].tgr = k[i].tgr;
+		d[i].tls_type = k[i].tls_type;
+		d[i].tls_vmajor = k[i].tls_vmajor;
+		d[i].tls_vminor = k[i].tls_vminor;
+		d[i].tls_length = k[i].tls_length;
+	}
+	free(k);
+	return (n);
+}
+
+int
+uk_test_rcvbuf_draw(int s, char *buf, size_t len)
+{
+	struct uk_test_rcvinfo info;
+	struct uk_test_rdesc *d;
+	struct uk_pen pen;
+	int i, n, rec, nm;
+	long mtls;
+
+	if (uk_test_rcvbuf_info(s, &info) != 0)
+		return (-1);
+	n = uk_test_rcvbuf_describe(s, NULL, 0);
+	if (n < 0)
+		return (-1);
+	d = calloc(n > 0 ? (size_t)n : 1, sizeof(*d));
+	if (d == NULL)
+		return (-1);
+	n = uk_test_rcvbuf_describe(s, d, n);
+	if (n < 0) {
+		free(d);
+		return (-1);
+	}
+	pen.buf = buf;
+	pen.len = len;
+	pen.used = 0;
+	if (len > 0)
+		buf[0] = '\0';
+	uk_pen_printf(&pen, "so_rcv: sb_acc %u  sb_ccc %u  sb_tlscc %u  "
+	    "sb_tlsdcc %u  sbspace %ld  next seqno %ju%s%s\n", info.acc,
+	    info.ccc, info.tlscc, info.tlsdcc, info.space,
+	    (uintmax_t)info.tls_seqno, info.running ? "  RX_RUNNING" : "",
+	    info.cantrcvmore ? "  CANTRCVMORE" : "");
+	uk_pen_printf(&pen, "  sb_mb:%s\n", info.nrecords == 0 ? " (empty)" :
+	    "");
+	for (i = 0; i < n && !d[i].mtls; i = i) {
+		rec = d[i].record;
+		uk_pen_printf(&pen, "    [%2d]", rec);
+		for (; i < n && !d[i].mtls && d[i].record == rec; i++) {
+			if (d[i].tgr)
+				uk_pen_printf(&pen, " ctl(type %u, %u.%u, "
+				    "len %d)", d[i].tls_type, d[i].tls_vmajor,
+				    d[i].tls_vminor, d[i].tls_length);
+			else if (d[i].control)
+				uk_pen_printf(&pen, " ctl(%d)", d[i].len);
+			else
+				uk_pen_printf(&pen, " %d%s", d[i].len,
+				    d[i].eor ? " EOR" : "");
+		}
+		uk_pen_printf(&pen, "\n");
+	}
+	mtls = 0;
+	nm = 0;
+	uk_pen_printf(&pen, "  sb_mtls:%s", info.nmtls == 0 ? " (empty)" : "");
+	for (; i < n; i++) {
+		if (nm < 12)
+			uk_pen_printf(&pen, " %d%s", d[i].len,
+			    d[i].notready ? "" : "(ready?)");
+		else if (nm == 12)
+			uk_pen_printf(&pen, " ...");
+		mtls += d[i].len;
+		nm++;
+	}
+	if (nm > 0)
+		uk_pen_printf(&pen, "  = %ld bytes in %d mbufs, all NOTREADY",
+		    mtls, nm);
+	uk_pen_printf(&pen, "\n");
+	free(d);
+	return ((int)pen.used);
+}
+
+void
+uk_test_ktls_rx_hook(uk_test_rx_hook_t *fn, void *arg)
+{
+
+	ktls_test_set_rx_hook(fn, arg);
 }

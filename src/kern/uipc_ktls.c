@@ -29,6 +29,25 @@
  * All batches of a session go to the same queue, so they are encrypted
  * one at a time, in the order they were queued.
  *
+ * Receive.  setsockopt(TCP_RXTLS_ENABLE) installs a receive session and
+ * moves whatever is already queued on so_rcv to sb_mtls, not ready.  From
+ * then on TCP's data goes there too (sbappend_ktls_rx()), and
+ * ktls_check_rx() queues the socket to a worker (SB_TLS_RX_RUNNING) once
+ * a whole record is there, or a header that cannot be right.  The worker
+ * (ktls_decrypt()) checks each header, detaches exactly one record
+ * (ktls_detach_record(), splitting an mbuf if the record ends inside
+ * one), counts its bytes in sb_tlsdcc, drops the lock and decrypts the
+ * record in place over the record's own mbufs.  When it relocks, a zero
+ * sb_tlsdcc means that sbcut/sbdrop/sbflush (a read past the end,
+ * shutdown, close) discarded the record meanwhile: the result is thrown
+ * away and the worker stops.  Otherwise the record goes to sb_mb as one
+ * record: a TLS_GET_RECORD control mbuf, then the plaintext, M_EOR on
+ * its last mbuf.  A bad header (version, TLS 1.3 outer type, length)
+ * means the stream is out of step: the connection is dropped with EINVAL
+ * or EMSGSIZE.  A record that fails authentication is dropped alone
+ * (so_error EBADMSG, or EMSGSIZE for an impossible length) and later
+ * records are still delivered.
+ *
  * Failure.  If a record does not encrypt, the connection is dropped with
  * EIO (ktls_drop()): the protocol flushes its buffers, which only unlinks
  * records still not ready, and the worker frees its batch.  Batches still
@@ -62,6 +81,7 @@ int ktls_cbc_enable = 1;
 struct ktls_wq {
 	struct mtx		mtx;
 	STAILQ_HEAD(, mbuf)	m_head;		/* batches to encrypt */
+	STAILQ_HEAD(, socket)	so_head;	/* sockets to decrypt for */
 	bool			running;	/* work item scheduled */
 	struct khost_work	work;
 };
@@ -78,6 +98,7 @@ static struct ktls_stats ktls_st;
 static void	ktls_work(void *arg);
 static void	ktls_encrypt(struct ktls_wq *wq, struct mbuf *top);
 static void	ktls_mbuf_free(struct mbuf *m);
+static void	ktls_decrypt(struct socket *so);
 
 /*
  * Test hooks (sys/testhooks.h): explicit nonces/IVs to use instead of
@@ -91,6 +112,8 @@ static int	ktls_test_explicit_len[KTLS_TEST_NEXPLICIT];
 static int	ktls_test_head;
 static volatile int ktls_test_nexplicit;	/* queued */
 static volatile int ktls_test_fail_nth;		/* 0: off */
+static ktls_test_rx_hook_t *volatile ktls_test_rx_fn;	/* NULL: off */
+static void	*ktls_test_rx_arg;
 
 void
 ktls_init(void)
@@ -108,6 +131,7 @@ ktls_init(void)
 	for (i = 0; i < KTLS_NWQ; i++) {
 		mtx_init(&ktls_wq[i].mtx, "ktls_wq", NULL, MTX_DEF);
 		STAILQ_INIT(&ktls_wq[i].m_head);
+		STAILQ_INIT(&ktls_wq[i].so_head);
 		ktls_wq[i].running = false;
 		ktls_wq[i].work.kw_fn = ktls_work;
 		ktls_wq[i].work.kw_arg = &ktls_wq[i];
@@ -494,6 +518,107 @@ ktls_enable_tx(struct socket *so, const struct tls_enable *en)
 	return (0);
 }
 
+/*
+ * Move what TCP queued on so_rcv before the session existed to sb_mtls,
+ * not ready: it is the start of the encrypted stream (FreeBSD's
+ * sb_mark_notready()).
+ */
+static void
+ktls_rx_mark_notready(struct sockbuf *sb)
+{
+	struct mbuf *m;
+
+	SOCKBUF_LOCK_ASSERT(sb);
+	KASSERT(sb->sb_mtls == NULL && sb->sb_fnrdy == NULL,
+	    ("%s: sb %p already has TLS or not-ready data", __func__, sb));
+	m = sb->sb_mb;
+	sb->sb_mtls = m;
+	sb->sb_mb = NULL;
+	sb->sb_mbtail = NULL;
+	sb->sb_lastrecord = NULL;
+	for (; m != NULL; m = m->m_next) {
+		KASSERT(m->m_nextpkt == NULL && m->m_type == MT_DATA,
+		    ("%s: mbuf %p is not stream data", __func__, m));
+		KASSERT((m->m_flags & M_NOTAVAIL) == 0,
+		    ("%s: mbuf %p not available", __func__, m));
+		m->m_flags |= M_NOTREADY;
+		sb->sb_acc -= m->m_len;
+		sb->sb_tlscc += m->m_len;
+		sb->sb_mtlstail = m;
+	}
+	KASSERT(sb->sb_acc == 0 && sb->sb_tlscc == sb->sb_ccc,
+	    ("%s: acc %u tlscc %u ccc %u", __func__, sb->sb_acc, sb->sb_tlscc,
+	    sb->sb_ccc));
+}
+
+/*
+ * TCP_RXTLS_ENABLE.  FreeBSD's checks in FreeBSD's order: KTLS enabled, a
+ * TCP socket, no receive session yet, CBC allowed, the suite
+ * (ktls_create_session()), a software backend that can receive it (not
+ * TLS 1.0: EPROTONOSUPPORT), not listening.  Data already received
+ * becomes the beginning of the encrypted stream and is framed at once.
+ */
+int
+ktls_enable_rx(struct socket *so, const struct tls_enable *en)
+{
+	struct ktls_session *tls;
+	bool busy, listening;
+	int error;
+
+	ktls_init();
+	if (!ktls_enable)
+		return (ENOTSUP);
+	KTLS_STAT_ADD(enable_calls, 1);
+	if (so->so_proto->pr_protocol != IPPROTO_TCP)
+		return (EINVAL);
+	SOCKBUF_LOCK(&so->so_rcv);
+	busy = so->so_rcv.sb_tls_info != NULL;
+	SOCKBUF_UNLOCK(&so->so_rcv);
+	if (busy)
+		return (EALREADY);
+	if (en->cipher_algorithm == CRYPTO_AES_CBC && !ktls_cbc_enable)
+		return (ENOTSUP);
+	/*
+	 * ktls_ocf_try(): software KTLS does not receive TLS 1.0 (its IV
+	 * chains across records).  Checked after the suite rules, so that
+	 * a bad TLS 1.0 suite is still EINVAL.
+	 */
+	if (en->cipher_algorithm == CRYPTO_AES_CBC &&
+	    en->tls_vminor == TLS_MINOR_VER_ZERO) {
+		error = ktls_validate(en);
+		return (error != 0 ? error : EPROTONOSUPPORT);
+	}
+
+	error = ktls_create_session(so, en, &tls, KTLS_RX);
+	if (error != 0)
+		return (error);
+
+	SOCK_LOCK(so);
+	listening = SOLISTENING(so);
+	SOCK_UNLOCK(so);
+	if (listening) {
+		ktls_free(tls);
+		return (EINVAL);
+	}
+	SOCKBUF_LOCK(&so->so_rcv);
+	if (so->so_rcv.sb_tls_info != NULL) {
+		/* Another thread's enable won. */
+		SOCKBUF_UNLOCK(&so->so_rcv);
+		ktls_free(tls);
+		return (EALREADY);
+	}
+	so->so_rcv.sb_tls_seqno = be64dec(en->rec_seq);
+	so->so_rcv.sb_tls_info = tls;
+	so->so_rcv.sb_flags |= SB_TLS_RX;
+	ktls_rx_mark_notready(&so->so_rcv);
+	ktls_check_rx(&so->so_rcv);
+#ifdef INVARIANTS
+	SBCHECK(&so->so_rcv);
+#endif
+	SOCKBUF_UNLOCK(&so->so_rcv);
+	return (0);
+}
+
 int
 ktls_get_tx_mode(struct socket *so, int *modep)
 {
@@ -604,6 +729,34 @@ ktls_test_fail_encrypt(int nth)
 }
 
 void
+ktls_test_set_rx_hook(ktls_test_rx_hook_t *fn, void *arg)
+{
+
+	ktls_init();
+	mtx_lock(&ktls_test_mtx);
+	ktls_test_rx_arg = arg;
+	__atomic_store_n(&ktls_test_rx_fn, fn, __ATOMIC_SEQ_CST);
+	mtx_unlock(&ktls_test_mtx);
+}
+
+/* Test hook: let a test act while the worker holds a detached record. */
+static void
+ktls_test_rx_pause(int phase, uint64_t seqno)
+{
+	ktls_test_rx_hook_t *fn;
+	void *arg;
+
+	if (__atomic_load_n(&ktls_test_rx_fn, __ATOMIC_SEQ_CST) == NULL)
+		return;
+	mtx_lock(&ktls_test_mtx);
+	fn = ktls_test_rx_fn;
+	arg = ktls_test_rx_arg;
+	mtx_unlock(&ktls_test_mtx);
+	if (fn != NULL)
+		fn(arg, phase, seqno);
+}
+
+void
 ktls_test_reset(void)
 {
 
@@ -611,6 +764,8 @@ ktls_test_reset(void)
 	mtx_lock(&ktls_test_mtx);
 	ktls_test_head = 0;
 	atomic_store_int(&ktls_test_nexplicit, 0);
+	ktls_test_rx_arg = NULL;
+	__atomic_store_n(&ktls_test_rx_fn, NULL, __ATOMIC_SEQ_CST);
 	mtx_unlock(&ktls_test_mtx);
 	atomic_store_int(&ktls_test_fail_nth, 0);
 }
@@ -827,21 +982,31 @@ static void
 ktls_work(void *arg)
 {
 	struct ktls_wq *wq;
+	struct socket *so;
 	struct mbuf *m;
 
 	wq = arg;
 	for (;;) {
 		mtx_lock(&wq->mtx);
 		m = STAILQ_FIRST(&wq->m_head);
-		if (m == NULL) {
-			wq->running = false;
+		if (m != NULL) {
+			STAILQ_REMOVE_HEAD(&wq->m_head, m_epg_stailq);
 			mtx_unlock(&wq->mtx);
-			return;
+			KTLS_STAT_ADD(sw_tx_inqueue, -1);
+			ktls_encrypt(wq, m);
+			continue;
 		}
-		STAILQ_REMOVE_HEAD(&wq->m_head, m_epg_stailq);
+		so = STAILQ_FIRST(&wq->so_head);
+		if (so != NULL) {
+			STAILQ_REMOVE_HEAD(&wq->so_head, so_ktls_rx_list);
+			mtx_unlock(&wq->mtx);
+			KTLS_STAT_ADD(sw_rx_inqueue, -1);
+			ktls_decrypt(so);
+			continue;
+		}
+		wq->running = false;
 		mtx_unlock(&wq->mtx);
-		KTLS_STAT_ADD(sw_tx_inqueue, -1);
-		ktls_encrypt(wq, m);
+		return;
 	}
 }
 
@@ -1009,4 +1174,426 @@ ktls_mbuf_free(struct mbuf *m)
 		tls->free_work.kw_arg = tls;
 		khost_work_enqueue(&tls->free_work);
 	}
+}
+
+/* ---- receive ------------------------------------------------------------ */
+
+/*
+ * Copy the first len bytes of a chain: a record header and explicit
+ * nonce/IV, which are not payload (and so not counted as payload copies).
+ */
+static void
+ktls_rx_copyhdr(const struct mbuf *m, int len, uint8_t *buf)
+{
+	int n;
+
+	for (; len > 0; m = m->m_next) {
+		KASSERT(m != NULL, ("%s: chain shorter than %d", __func__,
+		    len));
+		KASSERT((m->m_flags & M_EXTPG) == 0,
+		    ("%s: unmapped mbuf %p", __func__, m));
+		n = MIN(m->m_len, len);
+		memcpy(buf, mtod(m, const uint8_t *), n);
+		buf += n;
+		len -= n;
+	}
+}
+
+/*
+ * The header checks of ktls_decrypt(), on the 5-byte header alone: the
+ * version on the wire (3,3 for TLS 1.3), TLS 1.3's outer type, and a
+ * length between the header with its explicit nonce/IV and that plus
+ * 2^14 plus the largest trailer.  *tls_lenp: header + length.
+ */
+static int
+ktls_rx_check_header(const struct ktls_session *tls, const uint8_t *p,
+    int *tls_lenp)
+{
+	const struct tls_record_layer *hdr;
+	uint8_t vminor;
+	int tls_len;
+
+	hdr = (const struct tls_record_layer *)(const void *)p;
+	tls_len = (int)sizeof(*hdr) + ((p[3] << 8) | p[4]);
+	*tls_lenp = tls_len;
+	if (tls->params.tls_vminor == TLS_MINOR_VER_THREE)
+		vminor = TLS_MINOR_VER_TWO;
+	else
+		vminor = tls->params.tls_vminor;
+	if (hdr->tls_vmajor != tls->params.tls_vmajor ||
+	    hdr->tls_vminor != vminor)
+		return (EINVAL);
+	if (tls->params.tls_vminor == TLS_MINOR_VER_THREE &&
+	    hdr->tls_type != TLS_RLTYPE_APP)
+		return (EINVAL);
+	if (tls_len < tls->params.tls_hlen || tls_len >
+	    tls->params.tls_hlen + TLS_MAX_MSG_SIZE_V10_2 +
+	    tls->params.tls_tlen)
+		return (EMSGSIZE);
+	return (0);
+}
+
+/* Set so_error from the receive side (so_snd's lock guards it). */
+static void
+ktls_rx_error(struct socket *so, int error)
+{
+
+	SOCKBUF_LOCK_ASSERT(&so->so_rcv);
+	SOCK_SENDBUF_LOCK(so);
+	so->so_error = error;
+	SOCK_SENDBUF_UNLOCK(so);
+}
+
+static void
+ktls_queue_rx(struct ktls_wq *wq, struct socket *so)
+{
+	bool schedule;
+
+	mtx_lock(&wq->mtx);
+	STAILQ_INSERT_TAIL(&wq->so_head, so, so_ktls_rx_list);
+	schedule = !wq->running;
+	wq->running = true;
+	mtx_unlock(&wq->mtx);
+	KTLS_STAT_ADD(sw_rx_inqueue, 1);
+	if (schedule)
+		khost_work_enqueue(&wq->work);
+}
+
+/*
+ * Something arrived on sb_mtls (or the peer closed): if a whole record is
+ * there, or a header that cannot be right, hand the socket to a worker.
+ * If the peer has closed and only part of a record is left, it never
+ * completes: EMSGSIZE.  Lock held.
+ *
+ * FreeBSD waits for the whole record before looking at a header; here a
+ * bad header is acted on as soon as its 5 bytes are in, so that the error
+ * does not depend on how the stream was cut into segments.
+ */
+void
+ktls_check_rx(struct sockbuf *sb)
+{
+	uint8_t hdr[sizeof(struct tls_record_layer)];
+	struct socket *so;
+	int tls_len;
+
+	SOCKBUF_LOCK_ASSERT(sb);
+	KASSERT((sb->sb_flags & SB_TLS_RX) != 0 && sb->sb_tls_info != NULL,
+	    ("%s: sockbuf %p is not KTLS RX", __func__, sb));
+	so = __containerof(sb, struct socket, so_rcv);
+
+	if ((sb->sb_flags & SB_TLS_RX_RUNNING) != 0)
+		return;
+	if (sb->sb_tlscc < sizeof(hdr)) {
+		if ((sb->sb_state & SBS_CANTRCVMORE) != 0 && sb->sb_tlscc != 0)
+			ktls_rx_error(so, EMSGSIZE);
+		return;
+	}
+	ktls_rx_copyhdr(sb->sb_mtls, sizeof(hdr), hdr);
+	if (ktls_rx_check_header(sb->sb_tls_info, hdr, &tls_len) == 0 &&
+	    sb->sb_tlscc < (u_int)tls_len) {
+		if ((sb->sb_state & SBS_CANTRCVMORE) != 0)
+			ktls_rx_error(so, EMSGSIZE);
+		return;
+	}
+
+	sb->sb_flags |= SB_TLS_RX_RUNNING;
+	soref(so);
+	ktls_queue_rx(&ktls_wq[sb->sb_tls_info->wq_index], so);
+}
+
+/*
+ * Take the first len bytes (one record) off sb_mtls.  If the record ends
+ * inside an mbuf, the rest of it moves to a new mbuf that shares the
+ * storage (m_split()).  The bytes leave sb_tlscc and are counted in
+ * sb_tlsdcc until the record is decrypted.  Lock held.
+ *
+ * FreeBSD drops the lock to wait for an mbuf when M_NOWAIT fails; an
+ * M_WAITOK allocation here neither fails nor sleeps on a kernel lock, so
+ * it is made with the lock held.
+ */
+static struct mbuf *
+ktls_detach_record(struct sockbuf *sb, int len)
+{
+	struct mbuf *m, *n, *top;
+	int remain;
+
+	SOCKBUF_LOCK_ASSERT(sb);
+	KASSERT(len > 0 && (u_int)len <= sb->sb_tlscc,
+	    ("%s: record of %d bytes, %u on sb_mtls", __func__, len,
+	    sb->sb_tlscc));
+	KASSERT(sb->sb_tlsdcc == 0, ("%s: record %u already in flight",
+	    __func__, sb->sb_tlsdcc));
+
+	top = sb->sb_mtls;
+	if (sb->sb_tlscc == (u_int)len) {
+		sb->sb_mtls = NULL;
+		sb->sb_mtlstail = NULL;
+		goto out;
+	}
+	remain = len;
+	for (m = top; remain > m->m_len; m = m->m_next)
+		remain -= m->m_len;
+	if (remain == m->m_len) {
+		sb->sb_mtls = m->m_next;
+		if (sb->sb_mtls == NULL)
+			sb->sb_mtlstail = NULL;
+		m->m_next = NULL;
+		goto out;
+	}
+
+	n = m_split(m, remain, M_NOWAIT);
+	if (n == NULL)
+		n = m_split(m, remain, M_WAITOK);
+	KASSERT(n != NULL && m->m_next == NULL && m->m_len == remain,
+	    ("%s: split of %p at %d failed", __func__, m, remain));
+	n->m_flags |= m->m_flags & (M_NOTREADY | M_DECRYPTED);
+	/* m lost n's bytes; n joins sb_mtls with its own storage count. */
+	sb->sb_tlscc -= n->m_len;
+	sb->sb_ccc -= n->m_len;
+	sballoc_ktls_rx(sb, n);
+	sb->sb_mtls = n;
+	if (sb->sb_mtlstail == m)
+		sb->sb_mtlstail = n;
+
+out:
+	KASSERT(m_length(top, NULL) == (u_int)len,
+	    ("%s: detached %u bytes, wanted %d", __func__,
+	    m_length(top, NULL), len));
+	for (m = top; m != NULL; m = m->m_next)
+		sbfree_ktls_rx(sb, m);
+	sb->sb_tlsdcc = len;
+	sb->sb_ccc += len;
+	return (top);
+}
+
+/*
+ * Decrypt one detached record in place.  hdr holds its header and
+ * explicit nonce/IV (tls_hlen bytes, gathered); the rest of the record
+ * is passed as the mbufs' own memory, so no payload is copied.
+ */
+#define	KTLS_RX_NIOV	32
+
+static int
+ktls_decrypt_record(struct ktls_session *tls, struct mbuf *data,
+    const uint8_t *hdr, uint64_t seqno, int *trail_len, uint8_t *record_type)
+{
+	struct khost_iov iovs[KTLS_RX_NIOV], *iov;
+	struct mbuf *m;
+	int error, i, n, skip;
+
+	n = 0;
+	for (m = data; m != NULL; m = m->m_next)
+		n++;
+	iov = n <= KTLS_RX_NIOV ? iovs :
+	    kmalloc(n * sizeof(*iov), M_KTLS, M_WAITOK);
+	skip = tls->params.tls_hlen;
+	i = 0;
+	for (m = data; m != NULL; m = m->m_next) {
+		KASSERT((m->m_flags & M_EXTPG) == 0,
+		    ("%s: unmapped mbuf %p", __func__, m));
+		if (m->m_len <= skip) {
+			skip -= m->m_len;
+			continue;
+		}
+		iov[i].iov_base = mtod(m, char *) + skip;
+		iov[i].iov_len = m->m_len - skip;
+		skip = 0;
+		i++;
+	}
+	error = khost_crypto_decrypt(tls->cipher, hdr, tls->params.tls_hlen,
+	    seqno, i > 0 ? iov : NULL, i, trail_len, record_type);
+	if (iov != iovs)
+		kfree(iov, M_KTLS);
+	return (error);
+}
+
+/*
+ * Cut a decrypted record down to its plaintext (plen bytes after hlen)
+ * and make it readable: no longer not-ready, M_EOR on the last mbuf.
+ * NULL when there is no plaintext at all.
+ */
+static struct mbuf *
+ktls_rx_trim(struct mbuf *data, int hlen, int plen)
+{
+	struct mbuf *m;
+	int remain;
+
+	if (plen == 0) {
+		m_freem(data);
+		return (NULL);
+	}
+	remain = hlen;
+	while (remain > 0) {
+		if (data->m_len > remain) {
+			data->m_data += remain;
+			data->m_len -= remain;
+			break;
+		}
+		remain -= data->m_len;
+		data = m_free(data);
+	}
+	remain = plen;
+	for (m = data; remain > m->m_len; m = m->m_next) {
+		m->m_flags &= ~(M_NOTREADY | M_DECRYPTED);
+		remain -= m->m_len;
+	}
+	m->m_len = remain;
+	m_freem(m->m_next);
+	m->m_next = NULL;
+	m->m_flags &= ~(M_NOTREADY | M_DECRYPTED);
+	m->m_flags |= M_EOR;
+	return (data);
+}
+
+/*
+ * A header error: the stream cannot be framed any more.  Drop the
+ * connection (FreeBSD's ktls_drop()), throw away what is left on sb_mtls
+ * and leave the error for the reader, who still gets every record
+ * decrypted before, then the error, then the end of the stream.
+ */
+static void
+ktls_rx_drop(struct socket *so, int error)
+{
+	struct sockbuf *sb;
+	struct mbuf *m, *mfree;
+
+	if (so->so_proto->pr_abort != NULL)
+		so->so_proto->pr_abort(so);
+	sb = &so->so_rcv;
+	SOCKBUF_LOCK(sb);
+	mfree = sb->sb_mtls;
+	for (m = mfree; m != NULL; m = m->m_next)
+		sbfree_ktls_rx(sb, m);
+	sb->sb_mtls = NULL;
+	sb->sb_mtlstail = NULL;
+	sb->sb_flags &= ~SB_TLS_RX_RUNNING;
+	sb->sb_state |= SBS_CANTRCVMORE;
+	ktls_rx_error(so, error);
+#ifdef INVARIANTS
+	SBCHECK(sb);
+#endif
+	sorwakeup_locked(so);
+	SOCKBUF_UNLOCK(sb);
+	m_freem(mfree);
+}
+
+/*
+ * The receive worker: decrypt every whole record on sb_mtls, one at a
+ * time, then let go of the socket (ktls_check_rx()'s reference).
+ */
+static void
+ktls_decrypt(struct socket *so)
+{
+	uint8_t tls_header[MBUF_PEXT_HDR_LEN];
+	struct tls_get_record tgr;
+	struct ktls_session *tls;
+	struct sockbuf *sb;
+	struct mbuf *control, *data;
+	uint64_t seqno;
+	int error, hlen, plen, tls_len, trail_len;
+	uint8_t record_type;
+
+	sb = &so->so_rcv;
+	SOCKBUF_LOCK(sb);
+	KASSERT((sb->sb_flags & SB_TLS_RX_RUNNING) != 0,
+	    ("%s: socket %p not running", __func__, so));
+	tls = sb->sb_tls_info;
+	hlen = tls->params.tls_hlen;
+	CTASSERT(sizeof(tls_header) >= AES_BLOCK_LEN +
+	    sizeof(struct tls_record_layer));
+
+	for (;;) {
+		if (sb->sb_tlscc < sizeof(struct tls_record_layer))
+			break;
+		ktls_rx_copyhdr(sb->sb_mtls, sizeof(struct tls_record_layer),
+		    tls_header);
+		error = ktls_rx_check_header(tls, tls_header, &tls_len);
+		if (__predict_false(error != 0)) {
+			/* Out of step with the stream: give up on it. */
+			SOCKBUF_UNLOCK(sb);
+			KTLS_STAT_ADD(corrupted_records, 1);
+			ktls_rx_drop(so, error);
+			sorele(so);
+			return;
+		}
+		if (sb->sb_tlscc < (u_int)tls_len)
+			break;
+
+		data = ktls_detach_record(sb, tls_len);
+		ktls_rx_copyhdr(data, hlen, tls_header);
+		seqno = sb->sb_tls_seqno++;
+#ifdef INVARIANTS
+		SBCHECK(sb);
+#endif
+		SOCKBUF_UNLOCK(sb);
+
+		ktls_test_rx_pause(KTLS_TEST_RX_DETACHED, seqno);
+		/*
+		 * An AEAD record must hold its tag (and TLS 1.3's inner
+		 * type): ktls_ocf.c's EMSGSIZE (ktls_test's small_record).
+		 */
+		if (tls->params.cipher_algorithm != CRYPTO_AES_CBC &&
+		    tls_len < hlen + tls->params.tls_tlen)
+			error = EMSGSIZE;
+		else
+			error = ktls_decrypt_record(tls, data, tls_header,
+			    seqno, &trail_len, &record_type);
+		ktls_test_rx_pause(KTLS_TEST_RX_DECRYPTED, seqno);
+
+		if (error != 0) {
+			KTLS_STAT_ADD(failed_crypto, 1);
+			m_freem(data);
+			SOCKBUF_LOCK(sb);
+			if (sb->sb_tlsdcc == 0) {
+				/* sbcut/sbdrop/sbflush discarded it. */
+				break;
+			}
+			/* Drop this record only; keep going. */
+			sb->sb_ccc -= tls_len;
+			sb->sb_tlsdcc = 0;
+			if (error != EMSGSIZE)
+				error = EBADMSG;
+			ktls_rx_error(so, error);
+			sorwakeup_locked(so);
+			continue;
+		}
+
+		plen = tls_len - hlen - trail_len;
+		KASSERT(plen >= 0 && plen <= TLS_MAX_MSG_SIZE_V10_2,
+		    ("%s: plaintext of %d bytes", __func__, plen));
+		memset(&tgr, 0, sizeof(tgr));
+		tgr.tls_type = record_type;
+		tgr.tls_vmajor = tls_header[1];
+		tgr.tls_vminor = tls_header[2];
+		be16enc((uint8_t *)&tgr.tls_length, (uint16_t)plen);
+		control = sbcreatecontrol(&tgr, sizeof(tgr), TLS_GET_RECORD,
+		    IPPROTO_TCP, M_WAITOK);
+		data = ktls_rx_trim(data, hlen, plen);
+
+		SOCKBUF_LOCK(sb);
+		if (sb->sb_tlsdcc == 0) {
+			/* sbcut/sbdrop/sbflush discarded it. */
+			m_freem(data);
+			m_freem(control);
+			break;
+		}
+		sb->sb_ccc -= tls_len;
+		sb->sb_tlsdcc = 0;
+		sbappendcontrol_locked(sb, data, control, 0);
+		KTLS_STAT_ADD(decrypt_records, 1);
+#ifdef INVARIANTS
+		SBCHECK(sb);
+#endif
+		sorwakeup_locked(so);
+	}
+
+	/*
+	 * Done: whatever is left is part of a record (EMSGSIZE if the peer
+	 * has closed), or, after a discard, possibly records to queue again.
+	 */
+	sb->sb_flags &= ~SB_TLS_RX_RUNNING;
+	ktls_check_rx(sb);
+	sorwakeup_locked(so);
+	SOCKBUF_UNLOCK(sb);
+	sorele(so);
 }

@@ -634,10 +634,9 @@ sbappend_ktls_rx(struct sockbuf *sb, struct mbuf *m)
 		n->m_flags |= flags;
 	}
 	sbcompress_ktls_rx(sb, m, sb->sb_mtlstail);
-	/*
-	 * KTLS hook: FreeBSD calls ktls_check_rx(sb) here to schedule
-	 * decryption once a whole record is on sb_mtls.
-	 */
+	/* Schedule decryption once a whole record is on sb_mtls. */
+	if (sb->sb_tls_info != NULL)
+		ktls_check_rx(sb);
 }
 
 /* ---- removing data ---------------------------------------------------- */

@@ -29,9 +29,24 @@
  * (SO_SNDTIMEO) would: the caller gets a short count, or EAGAIN if
  * nothing was sent.
  *
+ * Receiving.  soreceive() is FreeBSD's soreceive_generic() for a stream:
+ * it copies what is ready on so_rcv, or waits (sbwait_rcv(), which like
+ * sbwait_snd() fails at once when no thread could deliver anything).  A
+ * KTLS receive buffer (SB_TLS_RX) holds one record per decrypted TLS
+ * record: a TLS_GET_RECORD control mbuf, then the plaintext with M_EOR on
+ * its last mbuf.  A read then returns at most one record, with MSG_EOR
+ * when it reaches the record's end, and the control message if asked for
+ * it.  MSG_TLSAPPDATA refuses a record that is not application data
+ * (ENXIO) and leaves it queued.  End of file comes only when nothing is
+ * left that could still become a record: no record being decrypted, and
+ * no whole record waiting on sb_mtls.
+ *
  * Locking.  so_lock protects so_state and so_options; so_snd's lock
- * protects so_snd and so_error; so_snd_sx serializes senders (FreeBSD's
- * SOCK_IO_SEND_LOCK).  No two of the first three are held together.
+ * protects so_snd and so_error; so_snd_sx serializes senders and
+ * so_rcv_sx readers (FreeBSD's SOCK_IO_SEND_LOCK / SOCK_IO_RECV_LOCK).
+ * The receive side holds so_rcv's lock when it reads or sets so_error, so
+ * it takes so_snd's inside it (FreeBSD's order); nothing takes them the
+ * other way round, and so_lock is never held with either.
  */
 #include "sys/types.h"
 #include "sys/param.h"
@@ -48,6 +63,8 @@
 #include "sys/sockopt.h"
 #include "sys/domain.h"
 #include "sys/ktls.h"
+#include "sys/syscallsubr.h"
+#include "sys/testhooks.h"
 
 MALLOC_DEFINE(M_SOCKET, "socket", "sockets");
 
@@ -82,6 +99,7 @@ socreate(int dom, struct socket **aso, int type, int proto)
 	mtx_init(&so->so_snd_mtx, "so_snd", NULL, MTX_DEF);
 	mtx_init(&so->so_rcv_mtx, "so_rcv", NULL, MTX_DEF);
 	mtx_init(&so->so_snd_sx, "so_snd_sx", NULL, MTX_DEF);
+	mtx_init(&so->so_rcv_sx, "so_rcv_sx", NULL, MTX_DEF);
 	cv_init(&so->so_snd_cv, "sbwait_snd");
 	cv_init(&so->so_rcv_cv, "sbwait_rcv");
 	so->so_type = type;
@@ -130,6 +148,7 @@ sofree(struct socket *so)
 	sbdestroy(&so->so_rcv);
 	cv_destroy(&so->so_snd_cv);
 	cv_destroy(&so->so_rcv_cv);
+	mtx_destroy(&so->so_rcv_sx);
 	mtx_destroy(&so->so_snd_sx);
 	mtx_destroy(&so->so_rcv_mtx);
 	mtx_destroy(&so->so_snd_mtx);
@@ -161,6 +180,12 @@ soclose(struct socket *so)
 	    ("%s: socket %p closed twice", __func__, so));
 	so->so_state |= SS_NOFDREF;
 	SOCK_UNLOCK(so);
+	/*
+	 * Nobody can read any more: drop what was received now.  A record
+	 * being decrypted is discarded with it (its worker holds the socket
+	 * and throws the result away).
+	 */
+	sorflush(so);
 	sorele(so);
 	return (0);
 }
@@ -211,10 +236,7 @@ soisdisconnected(struct socket *so)
 	so->so_state |= SS_ISDISCONNECTED;
 	SOCK_UNLOCK(so);
 
-	SOCK_RECVBUF_LOCK(so);
-	so->so_rcv.sb_state |= SBS_CANTRCVMORE;
-	cv_broadcast(&so->so_rcv_cv);
-	SOCK_RECVBUF_UNLOCK(so);
+	socantrcvmore(so);
 
 	SOCK_SENDBUF_LOCK(so);
 	so->so_snd.sb_state |= SBS_CANTSENDMORE;
@@ -469,6 +491,424 @@ out:
 	return (error);
 }
 
+/* ---- receiving ---------------------------------------------------------- */
+
+void
+sorwakeup_locked(struct socket *so)
+{
+
+	SOCKBUF_LOCK_ASSERT(&so->so_rcv);
+	so->so_rcv.sb_flags &= ~SB_WAIT;
+	cv_broadcast(&so->so_rcv_cv);
+}
+
+/*
+ * Wait for data (sbwait()).  Returns with the lock held; 0 when woken,
+ * EWOULDBLOCK when no worker thread exists: the caller is the only
+ * thread, and whatever could deliver data (the run loop, a test feeding
+ * the buffer) cannot run while it sleeps.
+ */
+int
+sbwait_rcv(struct socket *so)
+{
+
+	SOCKBUF_LOCK_ASSERT(&so->so_rcv);
+	if (khost_workers() == 0)
+		return (EWOULDBLOCK);
+	so->so_rcv.sb_flags |= SB_WAIT;
+	cv_wait(&so->so_rcv_cv, &so->so_rcv_mtx);
+	return (0);
+}
+
+void
+socantrcvmore_locked(struct socket *so)
+{
+
+	SOCKBUF_LOCK_ASSERT(&so->so_rcv);
+	so->so_rcv.sb_state |= SBS_CANTRCVMORE;
+	/* Part of a record still on sb_mtls will never complete now. */
+	if ((so->so_rcv.sb_flags & SB_TLS_RX) != 0 &&
+	    so->so_rcv.sb_tls_info != NULL)
+		ktls_check_rx(&so->so_rcv);
+	sorwakeup_locked(so);
+}
+
+void
+socantrcvmore(struct socket *so)
+{
+
+	SOCK_RECVBUF_LOCK(so);
+	socantrcvmore_locked(so);
+	SOCK_RECVBUF_UNLOCK(so);
+}
+
+/*
+ * Throw away everything received: readers are woken first (they see
+ * CANTRCVMORE and leave), then, with the reader lock, the buffer is
+ * flushed: sb_mb, the record being decrypted (sb_tlsdcc) and sb_mtls.
+ */
+void
+sorflush(struct socket *so)
+{
+
+	socantrcvmore(so);
+	mtx_lock(&so->so_rcv_sx);
+	SOCK_RECVBUF_LOCK(so);
+	sbflush_locked(&so->so_rcv);
+	SOCK_RECVBUF_UNLOCK(so);
+	mtx_unlock(&so->so_rcv_sx);
+}
+
+/* so_error (so_snd's lock guards it) from the receive side. */
+static int
+so_error_take(struct socket *so, bool clear)
+{
+	int error;
+
+	SOCKBUF_LOCK_ASSERT(&so->so_rcv);
+	SOCK_SENDBUF_LOCK(so);
+	error = so->so_error;
+	if (clear)
+		so->so_error = 0;
+	SOCK_SENDBUF_UNLOCK(so);
+	return (error);
+}
+
+/*
+ * After the first mbuf of the first record was replaced or removed: put
+ * the link to the next record back and fix the tail pointers.
+ */
+static void
+sockbuf_pushsync(struct sockbuf *sb, struct mbuf *nextrecord)
+{
+
+	SOCKBUF_LOCK_ASSERT(sb);
+	if (sb->sb_mb != NULL)
+		sb->sb_mb->m_nextpkt = nextrecord;
+	else
+		sb->sb_mb = nextrecord;
+	if (sb->sb_mb == NULL) {
+		sb->sb_mbtail = NULL;
+		sb->sb_lastrecord = NULL;
+	} else if (sb->sb_mb->m_nextpkt == NULL)
+		sb->sb_lastrecord = sb->sb_mb;
+}
+
+/*
+ * KTLS: could anything still on the buffer become a record?  Only a
+ * record being decrypted or one queued for a worker (ktls_check_rx()
+ * queues every whole record).  What is left on sb_mtls besides is part
+ * of a record that the peer will never finish.
+ */
+static bool
+soreceive_tls_pending(struct sockbuf *sb)
+{
+
+	return ((sb->sb_flags & SB_TLS_RX) != 0 && (sb->sb_tlsdcc != 0 ||
+	    (sb->sb_flags & SB_TLS_RX_RUNNING) != 0));
+}
+
+/* Is control mbuf m the TLS_GET_RECORD of a record not application data? */
+static bool
+soreceive_tls_nonapp(struct mbuf *m)
+{
+	struct tls_get_record tgr;
+	struct cmsghdr *cmsg;
+
+	if (m->m_len < (int)CMSG_LEN(sizeof(tgr)))
+		return (false);
+	cmsg = mtod(m, struct cmsghdr *);
+	if (cmsg->cmsg_type != TLS_GET_RECORD ||
+	    cmsg->cmsg_len != CMSG_LEN(sizeof(tgr)))
+		return (false);
+	memcpy(&tgr, CMSG_DATA(cmsg), sizeof(tgr));
+	return (tgr.tls_type != TLS_RLTYPE_APP);
+}
+
+/*
+ * Receive on a stream socket (FreeBSD's soreceive_generic(), without
+ * addresses, out-of-band data or atomic protocols).
+ *
+ * Blocks (see sbwait_rcv()) until there is data, an error, or the end of
+ * the stream, unless non-blocking (EWOULDBLOCK).  A pending so_error is
+ * returned (and cleared) only when nothing is left to read before it.
+ * Then copies data until uio is full or the record ends: a KTLS buffer
+ * returns at most one record per call, with MSG_EOR when its last byte
+ * is read.  Control mbufs at the head of the record go to *controlp (or
+ * are freed when controlp is NULL).
+ *
+ * Where it differs from FreeBSD (docs/differences.md): a record with no
+ * data (an empty TLS record) returns 0 bytes with MSG_EOR when the caller
+ * takes control messages, and is skipped when it does not, so that an
+ * empty record never reads as the end of the stream; MSG_TLSAPPDATA
+ * refuses every record that is not application data, not only alerts.
+ */
+int
+soreceive(struct socket *so, struct uio *uio, struct mbuf **controlp,
+    int *flagsp)
+{
+	struct sockbuf *sb;
+	struct mbuf *cm, **cme, **ctlp, *m, *nextrecord;
+	kssize_t len, orig_resid;
+	int error, flags, moff, soerr, state;
+	bool consumed;
+
+	sb = &so->so_rcv;
+	flags = flagsp != NULL ? *flagsp & ~MSG_EOR : 0;
+	if (controlp != NULL)
+		*controlp = NULL;
+	/* TCP keeps no out-of-band data here (tcp_usr_rcvoob()). */
+	if ((flags & MSG_OOB) != 0)
+		return (EINVAL);
+	ctlp = controlp;
+	error = 0;
+	consumed = false;
+	mtx_lock(&so->so_rcv_sx);
+
+restart:
+	orig_resid = uio->uio_resid;
+	SOCK_LOCK(so);
+	state = so->so_state;
+	SOCK_UNLOCK(so);
+	SOCK_RECVBUF_LOCK(so);
+	m = sb->sb_mb;
+	if (m == NULL || ((flags & MSG_DONTWAIT) == 0 &&
+	    sbavail(sb) < uio->uio_resid && sbavail(sb) < sb->sb_lowat &&
+	    m->m_nextpkt == NULL)) {
+		soerr = so_error_take(so, m == NULL &&
+		    (flags & MSG_PEEK) == 0);
+		if (soerr != 0) {
+			if (m != NULL)
+				goto dontblock;
+			error = soerr;
+			SOCK_RECVBUF_UNLOCK(so);
+			goto release;
+		}
+		if ((sb->sb_state & SBS_CANTRCVMORE) != 0) {
+			if (m != NULL)
+				goto dontblock;
+			if (!soreceive_tls_pending(sb)) {
+				/* The end of the stream. */
+				SOCK_RECVBUF_UNLOCK(so);
+				goto release;
+			}
+		}
+		for (; m != NULL; m = m->m_next)
+			if ((m->m_flags & M_EOR) != 0) {
+				m = sb->sb_mb;
+				goto dontblock;
+			}
+		if ((state & (SS_ISCONNECTED | SS_ISCONNECTING |
+		    SS_ISDISCONNECTING | SS_ISDISCONNECTED)) == 0 &&
+		    (so->so_proto->pr_flags & PR_CONNREQUIRED) != 0) {
+			SOCK_RECVBUF_UNLOCK(so);
+			error = ENOTCONN;
+			goto release;
+		}
+		if (uio->uio_resid == 0) {
+			SOCK_RECVBUF_UNLOCK(so);
+			goto release;
+		}
+		if ((state & SS_NBIO) != 0 ||
+		    (flags & (MSG_DONTWAIT | MSG_NBIO)) != 0) {
+			SOCK_RECVBUF_UNLOCK(so);
+			error = EWOULDBLOCK;
+			goto release;
+		}
+		error = sbwait_rcv(so);
+		SOCK_RECVBUF_UNLOCK(so);
+		if (error != 0)
+			goto release;
+		goto restart;
+	}
+
+dontblock:
+	SOCKBUF_LOCK_ASSERT(sb);
+	KASSERT(m == sb->sb_mb, ("%s: m %p is not sb_mb %p", __func__, m,
+	    sb->sb_mb));
+	nextrecord = m->m_nextpkt;
+
+	if (m->m_type == MT_CONTROL) {
+		/* Leave a record that is not application data queued. */
+		if ((flags & MSG_TLSAPPDATA) != 0 && soreceive_tls_nonapp(m)) {
+			SOCK_RECVBUF_UNLOCK(so);
+			error = ENXIO;
+			goto release;
+		}
+		cm = NULL;
+		cme = &cm;
+		do {
+			if ((flags & MSG_PEEK) != 0) {
+				if (ctlp != NULL) {
+					*ctlp = m_copym(m, 0, m->m_len,
+					    M_NOWAIT);
+					if (*ctlp != NULL)
+						ctlp = &(*ctlp)->m_next;
+				}
+				m = m->m_next;
+			} else {
+				sbfree(sb, m);
+				sb->sb_mb = m->m_next;
+				m->m_next = NULL;
+				*cme = m;
+				cme = &m->m_next;
+				m = sb->sb_mb;
+			}
+		} while (m != NULL && m->m_type == MT_CONTROL);
+		if ((flags & MSG_PEEK) == 0) {
+			sockbuf_pushsync(sb, nextrecord);
+			consumed = true;
+			if (ctlp != NULL) {
+				*ctlp = cm;
+				while (*ctlp != NULL)
+					ctlp = &(*ctlp)->m_next;
+			} else
+				m_freem(cm);
+			nextrecord = m != NULL ? sb->sb_mb->m_nextpkt :
+			    sb->sb_mb;
+		}
+		orig_resid = 0;
+		if (m == NULL) {
+			/*
+			 * A record of control only: an empty TLS record.
+			 * Reported as a whole record to whoever takes the
+			 * control message; skipped otherwise, so that a
+			 * read() does not return 0 before the end.
+			 */
+			if (controlp == NULL && (flags & MSG_PEEK) == 0) {
+				SOCK_RECVBUF_UNLOCK(so);
+				goto restart;
+			}
+			flags |= MSG_EOR;
+		}
+	}
+
+	moff = 0;
+	while (m != NULL && (m->m_flags & M_NOTAVAIL) == 0 &&
+	    uio->uio_resid > 0 && error == 0) {
+		/* The next record's control message ends this read. */
+		if (m->m_type == MT_CONTROL)
+			break;
+		KASSERT((m->m_flags & M_EXTPG) == 0,
+		    ("%s: unmapped mbuf %p on so_rcv", __func__, m));
+		len = uio->uio_resid;
+		if (len > m->m_len - moff)
+			len = m->m_len - moff;
+		/*
+		 * Copy without the buffer lock; the reader lock keeps
+		 * anyone else from taking these mbufs meanwhile.
+		 */
+		SOCK_RECVBUF_UNLOCK(so);
+		error = uiomove(mtod(m, char *) + moff, (int)len, uio);
+		SOCK_RECVBUF_LOCK(so);
+		if (error != 0)
+			break;
+		if (len == m->m_len - moff) {
+			if ((m->m_flags & M_EOR) != 0)
+				flags |= MSG_EOR;
+			if ((flags & MSG_PEEK) != 0) {
+				m = m->m_next;
+				moff = 0;
+			} else {
+				nextrecord = m->m_nextpkt;
+				sbfree(sb, m);
+				sb->sb_mb = m_free(m);
+				m = sb->sb_mb;
+				sockbuf_pushsync(sb, nextrecord);
+				consumed = true;
+			}
+		} else {
+			if ((flags & MSG_PEEK) != 0)
+				moff += len;
+			else {
+				(void)sbcut_locked(sb, (int)len);
+				consumed = true;
+			}
+		}
+		if ((flags & MSG_EOR) != 0)
+			break;
+		/*
+		 * MSG_WAITALL on a stream: wait for the rest unless an
+		 * error or the end of the stream comes first.
+		 */
+		while ((flags & MSG_WAITALL) != 0 && m == NULL &&
+		    uio->uio_resid > 0 && nextrecord == NULL &&
+		    (sb->sb_flags & SB_TLS_RX) == 0) {
+			if ((sb->sb_state & SBS_CANTRCVMORE) != 0 ||
+			    so_error_take(so, false) != 0)
+				break;
+			error = sbwait_rcv(so);
+			if (error != 0)
+				break;
+			m = sb->sb_mb;
+			if (m != NULL)
+				nextrecord = m->m_nextpkt;
+		}
+	}
+
+	if ((flags & MSG_PEEK) == 0 && m == NULL) {
+		sb->sb_mb = nextrecord;
+		if (sb->sb_mb == NULL) {
+			sb->sb_mbtail = NULL;
+			sb->sb_lastrecord = NULL;
+		} else if (nextrecord->m_nextpkt == NULL)
+			sb->sb_lastrecord = nextrecord;
+	}
+#ifdef INVARIANTS
+	SBCHECK(sb);
+#endif
+	if (error == 0 && orig_resid == uio->uio_resid && orig_resid != 0 &&
+	    (flags & MSG_EOR) == 0 &&
+	    (sb->sb_state & SBS_CANTRCVMORE) == 0) {
+		SOCK_RECVBUF_UNLOCK(so);
+		goto restart;
+	}
+	SOCK_RECVBUF_UNLOCK(so);
+	if (flagsp != NULL)
+		*flagsp |= flags;
+
+release:
+	/* Tell the protocol that space opened up (a window update). */
+	if (consumed && so->so_proto->pr_rcvd != NULL)
+		(void)so->so_proto->pr_rcvd(so, flags);
+	mtx_unlock(&so->so_rcv_sx);
+	return (error);
+}
+
+/*
+ * shutdown(2).  SHUT_RD discards what was received (sorflush()); SHUT_WR
+ * ends the sending side through the protocol (a FIN), or by itself when
+ * the protocol has no pr_shutdown.
+ */
+int
+soshutdown(struct socket *so, int how)
+{
+	int error, state;
+
+	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
+		return (EINVAL);
+	SOCK_LOCK(so);
+	state = so->so_state;
+	SOCK_UNLOCK(so);
+	if ((state & (SS_ISCONNECTED | SS_ISCONNECTING |
+	    SS_ISDISCONNECTING)) == 0)
+		return (ENOTCONN);
+	error = 0;
+	if (how != SHUT_WR)
+		sorflush(so);
+	if (how != SHUT_RD) {
+		if (so->so_proto->pr_shutdown != NULL)
+			error = so->so_proto->pr_shutdown(so);
+		else {
+			SOCK_SENDBUF_LOCK(so);
+			so->so_snd.sb_state |= SBS_CANTSENDMORE;
+			sowwakeup_locked(so);
+			SOCK_SENDBUF_UNLOCK(so);
+		}
+	}
+	return (error);
+}
+
 /* ---- socket options ----------------------------------------------------- */
 
 int
@@ -592,4 +1032,219 @@ sogetopt(struct socket *so, struct sockopt *sopt)
 		return (ENOPROTOOPT);
 	}
 	return (sooptcopyout(sopt, &optval, sizeof(optval)));
+}
+
+/* ---- test accessors for the receive buffer (sys/testhooks.h) ------------ */
+
+/*
+ * One received packet as a driver and tcp_input would hand it over: a
+ * packet header mbuf, and clusters for what does not fit in it.  The
+ * bytes come off the "wire", so the copy is not a payload copy.
+ */
+static struct mbuf *
+kt_rcv_packet(const uint8_t *p, int len)
+{
+	struct mbuf *m, *top, **mp;
+	int n, total;
+
+	top = NULL;
+	mp = &top;
+	total = len;
+	do {
+		if (top == NULL)
+			m = len > MHLEN ? m_getcl(M_WAITOK, MT_DATA, M_PKTHDR) :
+			    m_gethdr(M_WAITOK, MT_DATA);
+		else
+			m = len > MLEN ? m_getcl(M_WAITOK, MT_DATA, 0) :
+			    m_get(M_WAITOK, MT_DATA);
+		n = MIN(len, M_TRAILINGSPACE(m));
+		if (n > 0)
+			memcpy(mtod(m, void *), p, n);
+		m->m_len = n;
+		p += n;
+		len -= n;
+		*mp = m;
+		mp = &m->m_next;
+	} while (len > 0);
+	top->m_pkthdr.len = total;
+	return (top);
+}
+
+int
+kern_test_rcvbuf_inject(int fd, const void *buf, size_t len, size_t *taken)
+{
+	struct socket *so;
+	struct mbuf *m;
+	size_t n;
+	int error;
+
+	*taken = 0;
+	error = fget_socket(fd, &so);
+	if (error != 0)
+		return (error);
+	SOCK_RECVBUF_LOCK(so);
+	if ((so->so_rcv.sb_state & SBS_CANTRCVMORE) != 0)
+		n = 0;
+	else
+		n = MIN(len, (size_t)sbspace(&so->so_rcv));
+	SOCK_RECVBUF_UNLOCK(so);
+	if (n > INT32_MAX / 2)
+		n = INT32_MAX / 2;
+	m = n > 0 ? kt_rcv_packet(buf, (int)n) : NULL;
+
+	SOCK_RECVBUF_LOCK(so);
+	if ((so->so_rcv.sb_state & SBS_CANTRCVMORE) != 0) {
+		/* tcp_input drops data the socket can no longer take. */
+		SOCK_RECVBUF_UNLOCK(so);
+		m_freem(m);
+		*taken = len;
+		sorele(so);
+		return (0);
+	}
+	if (m != NULL) {
+		sbappendstream_locked(&so->so_rcv, m, 0);
+#ifdef INVARIANTS
+		SBCHECK(&so->so_rcv);
+#endif
+		sorwakeup_locked(so);
+	}
+	SOCK_RECVBUF_UNLOCK(so);
+	*taken = n;
+	sorele(so);
+	return (0);
+}
+
+int
+kern_test_rcv_eof(int fd)
+{
+	struct socket *so;
+	int error;
+
+	error = fget_socket(fd, &so);
+	if (error != 0)
+		return (error);
+	socantrcvmore(so);
+	sorele(so);
+	return (0);
+}
+
+int
+kern_test_rcvbuf_cut(int fd, int how, size_t len)
+{
+	struct socket *so;
+	struct mbuf *mfree;
+	int error;
+
+	error = fget_socket(fd, &so);
+	if (error != 0)
+		return (error);
+	mtx_lock(&so->so_rcv_sx);
+	SOCK_RECVBUF_LOCK(so);
+	mfree = NULL;
+	if (how != KT_CUT_FLUSH && len > so->so_rcv.sb_ccc)
+		error = EINVAL;
+	else if (how == KT_CUT_DROP)
+		sbdrop_locked(&so->so_rcv, (int)len);
+	else if (how == KT_CUT_CUT)
+		mfree = sbcut_locked(&so->so_rcv, (int)len);
+	else if (how == KT_CUT_FLUSH)
+		sbflush_locked(&so->so_rcv);
+	else
+		error = EINVAL;
+#ifdef INVARIANTS
+	SBCHECK(&so->so_rcv);
+#endif
+	SOCK_RECVBUF_UNLOCK(so);
+	mtx_unlock(&so->so_rcv_sx);
+	m_freem(mfree);
+	sorele(so);
+	return (error);
+}
+
+int
+kern_test_rcvbuf_info(int fd, struct kt_rcvinfo *info)
+{
+	struct socket *so;
+	struct sockbuf *sb;
+	struct mbuf *m;
+	int error;
+
+	error = fget_socket(fd, &so);
+	if (error != 0)
+		return (error);
+	memset(info, 0, sizeof(*info));
+	sb = &so->so_rcv;
+	SOCK_RECVBUF_LOCK(so);
+	info->acc = sb->sb_acc;
+	info->ccc = sb->sb_ccc;
+	info->ctl = sb->sb_ctl;
+	info->mbcnt = sb->sb_mbcnt;
+	info->hiwat = sb->sb_hiwat;
+	info->mbmax = sb->sb_mbmax;
+	info->tlscc = sb->sb_tlscc;
+	info->tlsdcc = sb->sb_tlsdcc;
+	info->space = sbspace(sb);
+	info->tls_seqno = sb->sb_tls_seqno;
+	info->sb_flags = (int)sb->sb_flags;
+	info->sb_state = (int)sb->sb_state;
+	info->so_error = so_error_take(so, false);
+	for (m = sb->sb_mb; m != NULL; m = m->m_nextpkt)
+		info->nrecords++;
+	for (m = sb->sb_mtls; m != NULL; m = m->m_next)
+		info->nmtls++;
+	SOCK_RECVBUF_UNLOCK(so);
+	sorele(so);
+	return (0);
+}
+
+static void
+kt_rdesc_fill(struct kt_rdesc *d, struct mbuf *m, int mtls, int record)
+{
+	struct tls_get_record tgr;
+	struct cmsghdr *cm;
+
+	memset(d, 0, sizeof(*d));
+	d->mtls = mtls;
+	d->record = record;
+	d->len = m->m_len;
+	d->flags = m->m_flags;
+	d->type = m->m_type;
+	if (m->m_type != MT_CONTROL || m->m_len < (int)CMSG_LEN(sizeof(tgr)))
+		return;
+	cm = mtod(m, struct cmsghdr *);
+	if (cm->cmsg_level != IPPROTO_TCP || cm->cmsg_type != TLS_GET_RECORD)
+		return;
+	memcpy(&tgr, CMSG_DATA(cm), sizeof(tgr));
+	d->tgr = 1;
+	d->tls_type = tgr.tls_type;
+	d->tls_vmajor = tgr.tls_vmajor;
+	d->tls_vminor = tgr.tls_vminor;
+	d->tls_length = (((const uint8_t *)&tgr.tls_length)[0] << 8) |
+	    ((const uint8_t *)&tgr.tls_length)[1];
+}
+
+int
+kern_test_rcvbuf_describe(int fd, struct kt_rdesc *d, int max, int *n)
+{
+	struct socket *so;
+	struct mbuf *m, *rec;
+	int error, i, r;
+
+	error = fget_socket(fd, &so);
+	if (error != 0)
+		return (error);
+	i = 0;
+	SOCK_RECVBUF_LOCK(so);
+	for (rec = so->so_rcv.sb_mb, r = 0; rec != NULL;
+	    rec = rec->m_nextpkt, r++)
+		for (m = rec; m != NULL; m = m->m_next, i++)
+			if (i < max)
+				kt_rdesc_fill(&d[i], m, 0, r);
+	for (m = so->so_rcv.sb_mtls; m != NULL; m = m->m_next, i++)
+		if (i < max)
+			kt_rdesc_fill(&d[i], m, 1, -1);
+	SOCK_RECVBUF_UNLOCK(so);
+	*n = i;
+	sorele(so);
+	return (0);
 }

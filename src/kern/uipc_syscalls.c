@@ -90,6 +90,49 @@ kern_sendit(int fd, struct uio *uio, struct mbuf *control, int flags,
 }
 
 int
+kern_recvit(int fd, struct uio *uio, struct mbuf **controlp, int *flagsp,
+    kssize_t *got)
+{
+	struct socket *so;
+	kssize_t len;
+	int error;
+
+	*got = 0;
+	if (controlp != NULL)
+		*controlp = NULL;
+	error = fget_socket(fd, &so);
+	if (error != 0)
+		return (error);
+	len = uio->uio_resid;
+	error = soreceive(so, uio, controlp, flagsp);
+	/* As kern_recvit(): progress before a wait ended reports progress. */
+	if (error != 0 && uio->uio_resid != len &&
+	    (error == ERESTART || error == EINTR || error == EWOULDBLOCK))
+		error = 0;
+	*got = len - uio->uio_resid;
+	if (error != 0 && controlp != NULL) {
+		m_freem(*controlp);
+		*controlp = NULL;
+	}
+	sorele(so);
+	return (error);
+}
+
+int
+kern_shutdown(int fd, int how)
+{
+	struct socket *so;
+	int error;
+
+	error = fget_socket(fd, &so);
+	if (error != 0)
+		return (error);
+	error = soshutdown(so, how);
+	sorele(so);
+	return (error);
+}
+
+int
 kern_setsockopt(int fd, int level, int name, void *val, size_t valsize)
 {
 	struct sockopt sopt;

@@ -287,12 +287,12 @@ tcp_ctloutput(struct socket *so, struct sockopt *sopt)
 				return (error);
 			return (ktls_set_tx_mode(so, optval));
 		case TCP_RXTLS_ENABLE:
-			/*
-			 * The receive path (ktls_enable_rx and the decrypt
-			 * workers) is issue 4's.  Until it is there, refuse
-			 * rather than accept keys that nothing would use.
-			 */
-			return (EOPNOTSUPP);
+			error = copyin_tls_enable(sopt, &tls);
+			if (error != 0)
+				return (error);
+			error = ktls_enable_rx(so, &tls);
+			cleanup_tls_enable(&tls);
+			return (error);
 		default:
 			return (ENOPROTOOPT);
 		}

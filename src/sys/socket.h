@@ -61,6 +61,11 @@ struct kcmsghdr {
 #define	KMSG_MORETOCOME		0x00100000	/* kernel: more data pending */
 #define	KMSG_TLSAPPDATA		0x00200000	/* kernel: TLS app data only */
 
+/* shutdown(2) directions (the same numbers on the host). */
+#define	KSHUT_RD		0
+#define	KSHUT_WR		1
+#define	KSHUT_RDWR		2
+
 #ifndef _UK_HOST_SIDE
 /* The kernel world spells them as FreeBSD does. */
 struct cmsghdr {
@@ -94,6 +99,10 @@ _Static_assert(sizeof(struct cmsghdr) == sizeof(struct kcmsghdr),
 #define	MSG_WAITFORONE		KMSG_WAITFORONE
 #define	MSG_MORETOCOME		KMSG_MORETOCOME
 #define	MSG_TLSAPPDATA		KMSG_TLSAPPDATA
+
+#define	SHUT_RD			KSHUT_RD
+#define	SHUT_WR			KSHUT_WR
+#define	SHUT_RDWR		KSHUT_RDWR
 #endif /* !_UK_HOST_SIDE */
 
 #endif /* !_UK_SYS_SOCKET_H_ */

@@ -14,6 +14,7 @@
 
 #include "sys/types.h"
 #include "sys/mutex.h"
+#include "sys/queue.h"
 #include "sys/sockbuf.h"
 
 struct mbuf;
@@ -54,6 +55,7 @@ struct socket {
 	struct mtx	 so_snd_mtx;	/* so_snd's lock */
 	struct mtx	 so_rcv_mtx;	/* so_rcv's lock */
 	struct mtx	 so_snd_sx;	/* one sender at a time (sblock) */
+	struct mtx	 so_rcv_sx;	/* one receiver at a time (sblock) */
 	struct cv	 so_snd_cv;	/* writers wait here */
 	struct cv	 so_rcv_cv;	/* readers wait here */
 	volatile u_int	 so_count;	/* references */
@@ -66,6 +68,8 @@ struct socket {
 	void		*so_pcb;	/* protocol control block */
 	struct sockbuf	 so_snd;
 	struct sockbuf	 so_rcv;
+	/* KTLS receive: on a worker queue's list of sockets to decrypt. */
+	STAILQ_ENTRY(socket) so_ktls_rx_list;
 };
 
 /* so_state */
@@ -107,5 +111,28 @@ void	sowwakeup_locked(struct socket *so);
  * once when nothing could free space (no worker threads, PR_NODRAIN).
  */
 int	sbwait_snd(struct socket *so);
+
+/*
+ * Receiving (uipc_socket.c).  soreceive() reads one stream, or on a KTLS
+ * receive socket at most one TLS record per call; *controlp gets the
+ * control mbufs (TLS_GET_RECORD), *flagsp carries MSG_* in and out.
+ * so_rcv's lock may be held while so_snd's (which guards so_error) is
+ * taken, never the other way round.
+ */
+int	soreceive(struct socket *so, struct uio *uio, struct mbuf **controlp,
+	    int *flagsp);
+int	soshutdown(struct socket *so, int how);
+/* Wake readers waiting on so_rcv_cv; so_rcv locked (and stays locked). */
+void	sorwakeup_locked(struct socket *so);
+/* No more data will arrive (a FIN): KTLS checks for a truncated record. */
+void	socantrcvmore(struct socket *so);
+void	socantrcvmore_locked(struct socket *so);
+/* Discard what is queued to be read (shutdown(SHUT_RD), close). */
+void	sorflush(struct socket *so);
+/*
+ * Wait for data in so_rcv, lock held; 0, or EWOULDBLOCK at once when no
+ * worker thread exists that could deliver any.
+ */
+int	sbwait_rcv(struct socket *so);
 
 #endif /* !_UK_SYS_SOCKETVAR_H_ */

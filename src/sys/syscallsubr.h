@@ -32,6 +32,17 @@ int	kern_listen(int fd, int backlog);
  */
 int	kern_sendit(int fd, struct uio *uio, struct mbuf *control, int flags,
 	    kssize_t *sent);
+/*
+ * recvmsg(2): at most one KTLS record per call.  *flagsp: MSG_* in
+ * (MSG_PEEK, MSG_WAITALL, MSG_DONTWAIT, MSG_TLSAPPDATA), MSG_EOR out.
+ * *controlp (if not NULL) gets the control mbufs for the caller to free.
+ * *got is the byte count; a wait that ended after progress is not an
+ * error.
+ */
+int	kern_recvit(int fd, struct uio *uio, struct mbuf **controlp,
+	    int *flagsp, kssize_t *got);
+/* shutdown(2): SHUT_RD, SHUT_WR or SHUT_RDWR (KSHUT_* in sys/socket.h). */
+int	kern_shutdown(int fd, int how);
 int	kern_setsockopt(int fd, int level, int name, void *val,
 	    size_t valsize);
 int	kern_getsockopt(int fd, int level, int name, void *val,

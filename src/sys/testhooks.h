@@ -74,4 +74,70 @@ int	ktls_test_push_explicit(const uint8_t *p, int len);
 void	ktls_test_fail_encrypt(int nth);
 void	ktls_test_reset(void);
 
+/*
+ * KTLS receive: a function the worker calls at two points of each record,
+ * with no lock held, so that a test can act (cut, flush, shut down,
+ * close) while a record is in flight.  DETACHED: the record is off
+ * sb_mtls and counted in sb_tlsdcc, not yet decrypted; DECRYPTED: it is
+ * decrypted, not yet put on sb_mb.  The function runs on the worker: it
+ * must not wait for anything that waits for the worker.  NULL turns it
+ * off (so does ktls_test_reset()).
+ */
+#define	KTLS_TEST_RX_DETACHED	1
+#define	KTLS_TEST_RX_DECRYPTED	2
+typedef void ktls_test_rx_hook_t(void *arg, int phase, uint64_t seqno);
+void	ktls_test_set_rx_hook(ktls_test_rx_hook_t *fn, void *arg);
+
+/*
+ * The receive buffer (uipc_socket.c).  kern_test_rcvbuf_inject() hands
+ * len bytes to so_rcv as tcp_input would: one packet (a chain of mbufs
+ * and clusters with a packet header) through sbappendstream(), then a
+ * wakeup.  Only what fits the free space (sbspace(), the receive window)
+ * is taken (*taken); after the end of the stream everything is taken and
+ * dropped, as TCP drops data for a socket that cannot receive.
+ * kern_test_rcv_eof() is a FIN: socantrcvmore().
+ */
+int	kern_test_rcvbuf_inject(int fd, const void *buf, size_t len,
+	    size_t *taken);
+int	kern_test_rcv_eof(int fd);
+/*
+ * Remove len bytes from the front of so_rcv (sb_mb, then the record in
+ * flight, then sb_mtls) with sbdrop() (KT_CUT_DROP), sbcut_locked()
+ * (KT_CUT_CUT), or everything with sbflush() (KT_CUT_FLUSH, len
+ * ignored), holding the reader lock as soreceive() would.  EINVAL if len
+ * is more than the buffer holds.
+ */
+#define	KT_CUT_DROP	0
+#define	KT_CUT_CUT	1
+#define	KT_CUT_FLUSH	2
+int	kern_test_rcvbuf_cut(int fd, int how, size_t len);
+
+/* Counts of a receive buffer. */
+struct kt_rcvinfo {
+	u_int		acc, ccc, ctl, mbcnt, hiwat, mbmax;
+	u_int		tlscc;		/* on sb_mtls */
+	u_int		tlsdcc;		/* being decrypted */
+	long		space;		/* sbspace() */
+	uint64_t	tls_seqno;	/* next record to decrypt */
+	int		sb_flags, sb_state;
+	int		so_error;	/* FreeBSD errno, not cleared */
+	int		nrecords;	/* records on sb_mb */
+	int		nmtls;		/* mbufs on sb_mtls */
+};
+int	kern_test_rcvbuf_info(int fd, struct kt_rcvinfo *info);
+
+/* One mbuf of a receive buffer: sb_mb's records, then sb_mtls. */
+struct kt_rdesc {
+	int		mtls;		/* 1: on sb_mtls */
+	int		record;		/* record index on sb_mb */
+	int		len;
+	int		flags;		/* M_* */
+	int		type;		/* MT_* */
+	int		tgr;		/* a TLS_GET_RECORD message */
+	uint8_t		tls_type, tls_vmajor, tls_vminor;
+	int		tls_length;	/* plaintext length it announces */
+};
+int	kern_test_rcvbuf_describe(int fd, struct kt_rdesc *d, int max,
+	    int *n);
+
 #endif /* !_UK_SYS_TESTHOOKS_H_ */
