@@ -9,5 +9,6 @@
 
 int	cli_wants_help(int argc, char **argv);
 int	cmd_demo(int argc, char **argv);
+int	cmd_replay(int argc, char **argv);
 
 #endif /* UKTLS_CLI_H */

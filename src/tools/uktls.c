@@ -27,6 +27,7 @@ static const struct command {
 	const char	*summary;
 } commands[] = {
 	{ "demo", cmd_demo, "run KTLS end to end and print what happened" },
+	{ "replay", cmd_replay, "check a capture's TLS records through uktls" },
 	{ "suites", cmd_suites, "list the cipher suites by name" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "show this help" },
