@@ -254,6 +254,12 @@ human_conn(const struct rp_conn_result *c)
 	if (c->etm)
 		printf(" encrypt-then-MAC");
 	printf(": ");
+	if (!c->dir[0].handoff && !c->dir[1].handoff &&
+	    c->dir[0].records + c->dir[1].records == 0) {
+		printf("handshake not completed%s%s\n", c->problem[0] != '\0' ?
+		    "; " : "", c->problem);
+		return;
+	}
 	human_dir("client", &c->dir[0]);
 	printf(", ");
 	human_dir("server", &c->dir[1]);
@@ -433,6 +439,7 @@ cmd_replay(int argc, char **argv)
 	};
 	struct replay_opts ro;
 	struct replay_totals tot;
+	struct stat sb;
 	struct out o;
 	const char *why, *records_path;
 	int ch, rc;
@@ -489,10 +496,16 @@ cmd_replay(int argc, char **argv)
 		fprintf(stderr, "uktls replay: --mode %s: %s\n", o.mode, why);
 		return (RP_EXIT_USAGE);
 	}
-	if (o.dump_dir != NULL && mkdir(o.dump_dir, 0777) != 0 &&
-	    errno != EEXIST) {
+	if (o.dump_dir != NULL && (mkdir(o.dump_dir, 0777) != 0 &&
+	    errno != EEXIST)) {
 		fprintf(stderr, "uktls replay: %s: %s\n", o.dump_dir,
 		    strerror(errno));
+		return (RP_EXIT_USAGE);
+	}
+	if (o.dump_dir != NULL && (stat(o.dump_dir, &sb) != 0 ||
+	    !S_ISDIR(sb.st_mode))) {
+		fprintf(stderr, "uktls replay: %s: not a directory\n",
+		    o.dump_dir);
 		return (RP_EXIT_USAGE);
 	}
 	if (records_path != NULL) {

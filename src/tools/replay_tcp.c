@@ -519,6 +519,8 @@ rp_tcp_new(const struct rp_tcp_cb *cb, void *arg,
 		t->lim.ooo_cap = RP_OOO_CAP;
 	if (t->lim.max_conns == 0)
 		t->lim.max_conns = 10000;
+	if (t->lim.hist_max == 0)
+		t->lim.hist_max = RP_HIST_MAX;
 	return (t);
 }
 

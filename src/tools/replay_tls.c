@@ -1053,7 +1053,7 @@ app_record(struct rp_ctx *x, struct rp_tls *t, struct rp_dir *d,
     const uint8_t *rec, size_t reclen)
 {
 	char fail[RP_NCHECKS][160];
-	const char *cwhy[RP_NCHECKS];
+	const char *cwhy[RP_NCHECKS], *rx_no;
 	struct rp_rec_result rr;
 	struct tlsm_seal_opts so;
 	struct tlsm_state before, sst;
@@ -1176,21 +1176,29 @@ app_record(struct rp_ctx *x, struct rp_tls *t, struct rp_dir *d,
 	br.type = type;
 	br.wire = rec;
 	br.wire_len = reclen;
-	br.plain = x->plain;
+	br.plain = opened ? x->plain : NULL;
 	br.plain_len = plen;
 	br.explicit_iv = explicit_len(&before) != 0 ? rec + TLSM_HDR_LEN : NULL;
 	br.explicit_len = explicit_len(&before);
 	br.st = &before;
 	br.suite = t->uksuite;
 	if (rr.check[RP_CHECK_MODEL] == RP_PASS && notver == NULL &&
-	    d->bctx != NULL) {
-		if (x->be->tx_record != NULL)
-			rr.check[RP_CHECK_TX] = x->be->tx_record(d->bctx, &br,
-			    fail[RP_CHECK_TX], sizeof(fail[0]));
-		if (x->be->rx_record != NULL && before.version != TLSM_V10)
-			rr.check[RP_CHECK_RX] = x->be->rx_record(d->bctx, &br,
-			    fail[RP_CHECK_RX], sizeof(fail[0]));
-	}
+	    d->bctx != NULL && x->be->tx_record != NULL)
+		rr.check[RP_CHECK_TX] = x->be->tx_record(d->bctx, &br,
+		    fail[RP_CHECK_TX], sizeof(fail[0]));
+	/*
+	 * What the receive path cannot take differs: it reads padded
+	 * records, KeyUpdate messages, empty records and long CBC padding,
+	 * and must refuse what the model refused (br.plain is NULL then).
+	 */
+	rx_no = t->unsupported != NULL || !t->have_msuite ?
+	    (t->unsupported != NULL ? t->unsupported : WHY_SUITE) :
+	    !d->have_app_keys ? WHY_NOKEY : d->stale ? WHY_RENEG :
+	    d->after_ku ? WHY_AFTER_KU : before.version == TLSM_V10 ?
+	    WHY_RX10 : NULL;
+	if (rx_no == NULL && d->bctx != NULL && x->be->rx_record != NULL)
+		rr.check[RP_CHECK_RX] = x->be->rx_record(d->bctx, &br,
+		    fail[RP_CHECK_RX], sizeof(fail[0]));
 
 	rr.plain = opened ? x->plain : NULL;
 	rr.plain_len = plen;
@@ -1217,19 +1225,19 @@ app_record(struct rp_ctx *x, struct rp_tls *t, struct rp_dir *d,
 	}
 	for (c = 0; c < RP_NCHECKS; c++) {
 		cwhy[c] = NULL;
-		if (rr.check[c] == RP_NOTVER) {
-			if (notver != NULL)
-				cwhy[c] = notver;
-			else if (rr.check[RP_CHECK_MODEL] != RP_PASS)
-				cwhy[c] = "model check failed";
-			else if (c == RP_CHECK_RX)
-				cwhy[c] = x->be->rx_record == NULL ?
-				    x->be->rx_missing : before.version ==
-				    TLSM_V10 ? WHY_RX10 : "no receive session";
-			else if (c == RP_CHECK_TX)
-				cwhy[c] = x->be->tx_record == NULL ?
-				    x->be->tx_missing : "no transmit session";
-		}
+		if (rr.check[c] != RP_NOTVER)
+			;
+		else if (c == RP_CHECK_RX)
+			cwhy[c] = rx_no != NULL ? rx_no :
+			    x->be->rx_record == NULL ? x->be->rx_missing :
+			    "no receive session";
+		else if (notver != NULL)
+			cwhy[c] = notver;
+		else if (rr.check[RP_CHECK_MODEL] != RP_PASS)
+			cwhy[c] = "model check failed";
+		else if (c == RP_CHECK_TX)
+			cwhy[c] = x->be->tx_record == NULL ?
+			    x->be->tx_missing : "no transmit session";
 		if (rr.check[c] == RP_FAIL)
 			report_failure(x, t, d, &rr, c == RP_CHECK_MODEL ?
 			    "" : c == RP_CHECK_TX ? "uktls transmit: " :
@@ -1412,13 +1420,9 @@ not_tls(struct rp_ctx *x, struct rp_tls *t, struct rp_dir *d)
 	if (p > first)
 		p[-1] = '\0';
 	t->not_tls = 1;
-	if (!t->c->dir[d->side].syn) {
-		problem(x, t, "the %s stream does not start with a TLS record "
-		    "(%s) and its SYN was not captured: the capture starts "
-		    "inside the connection", side_name(t, d), first);
-	} else
-		problem(x, t, "not TLS: the %s stream starts with %s",
-		    side_name(t, d), first);
+	problem(x, t, "not TLS: the %s stream starts with %s%s",
+	    side_name(t, d), first, t->c->dir[d->side].syn ? "" :
+	    " (no SYN captured: the capture may start inside the connection)");
 	for (i = 0; i < 2; i++) {
 		free(t->d[i].buf);
 		t->d[i].buf = NULL;
