@@ -719,6 +719,43 @@ START_TEST(test_zero_copy_decrypt)
 }
 END_TEST
 
+/*
+ * An allocation that may fail fails (uk_fail_nth_alloc()): splitting a
+ * record out of a segment falls back to an allocation that waits, so
+ * every record still comes out, whichever allocation it was.
+ */
+START_TEST(test_alloc_failure)
+{
+	struct rfx_conn c;
+	struct rfx_seg g;
+	uint8_t buf[4000];
+	uint64_t n;
+	int fired, i;
+
+	app_bytes(buf, sizeof(buf), 224);
+	for (n = 1;; n++) {
+		api_open(&c, _i);
+		for (i = 0; i < 6; i++)
+			rfx_app(&c, buf, 1000 + 500 * (size_t)i);
+		g = rfx_seg(RFX_PIECES, RFX_MSS, 0);
+		uk_fail_nth_alloc(n);
+		rfx_finish(&c, &g, 1);
+		fired = uk_fail_fired();
+		uk_fail_nth_alloc(0);
+		rfx_expect(&c, 1);
+		ck_assert_uint_eq(c.got.nrec, 6);
+		rfx_assert_empty(&c);
+		rfx_close(&c);
+		uktest_assert_no_leaks();
+		if (!fired)
+			break;
+		ck_assert_uint_lt(n, 1000);
+	}
+	/* Some allocations could fail, and did. */
+	ck_assert_uint_gt(n, 1);
+}
+END_TEST
+
 /* ---- plain stream reads (no KTLS) ------------------------------------- */
 
 START_TEST(test_plain_stream)
@@ -897,6 +934,9 @@ ktls_rx_api_suite(void)
 	tcase_add_loop_test(tc, test_zero_copy_decrypt, 0, 2);
 	tcase_add_loop_test(tc, test_shutdown, 0, 2);
 	tcase_add_test(tc, test_plain_stream);
+	suite_add_tcase(su, tc);
+	tc = kfx_tcase("faults");
+	tcase_add_loop_test(tc, test_alloc_failure, 0, 2);
 	suite_add_tcase(su, tc);
 	tc = kfx_tcase("draw");
 	tcase_add_test(tc, test_draw);
