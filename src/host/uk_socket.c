@@ -7,8 +7,9 @@
  * values (Linux and FreeBSD differ), message flags, control messages
  * (glibc's struct cmsghdr has a size_t length, FreeBSD's an int; each
  * message sent is rebuilt in the kernel's layout by sbcreatecontrol(),
- * each one received is rewritten in glibc's), and errno values.  IPPROTO_TCP and its KTLS options are FreeBSD's numbers
- * on both sides already (<uktls/ktls.h>).
+ * each one received is rewritten in glibc's), and errno values.
+ * IPPROTO_TCP and its KTLS options are FreeBSD's numbers on both sides
+ * already (<uktls/ktls.h>).
  */
 #include <errno.h>
 #include <fcntl.h>
