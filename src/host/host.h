@@ -36,5 +36,6 @@ void	uk_host_mem_reset(void);
 void	uk_host_clock_reset(void);
 void	uk_host_counter_reset_totals(void);
 void	uk_host_wq_reset(void);
+void	uk_host_net_reset(void);
 
 #endif /* UK_HOST_H */

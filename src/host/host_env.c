@@ -18,4 +18,5 @@ uk_reset(uint64_t seed)
 	uk_host_clock_reset();
 	uk_host_mem_reset();
 	uk_host_counter_reset_totals();
+	uk_host_net_reset();
 }

@@ -180,6 +180,9 @@ soclose(struct socket *so)
 	    ("%s: socket %p closed twice", __func__, so));
 	so->so_state |= SS_NOFDREF;
 	SOCK_UNLOCK(so);
+	/* The protocol first: TCP resets a peer whose data goes unread. */
+	if (so->so_proto->pr_close != NULL)
+		so->so_proto->pr_close(so);
 	/*
 	 * Nobody can read any more: drop what was received now.  A record
 	 * being decrypted is discarded with it (its worker holds the socket
@@ -265,6 +268,9 @@ sbwait_snd(struct socket *so)
 {
 
 	SOCKBUF_LOCK_ASSERT(&so->so_snd);
+	/* TCP: the network moves while we wait (netinet/tcp_usrreq.c). */
+	if (so->so_proto->pr_wait != NULL)
+		return (so->so_proto->pr_wait(so, &so->so_snd));
 	if ((so->so_proto->pr_flags & PR_NODRAIN) != 0 ||
 	    khost_workers() == 0)
 		return (EWOULDBLOCK);
@@ -513,6 +519,8 @@ sbwait_rcv(struct socket *so)
 {
 
 	SOCKBUF_LOCK_ASSERT(&so->so_rcv);
+	if (so->so_proto->pr_wait != NULL)
+		return (so->so_proto->pr_wait(so, &so->so_rcv));
 	if (khost_workers() == 0)
 		return (EWOULDBLOCK);
 	so->so_rcv.sb_flags |= SB_WAIT;

@@ -15,6 +15,7 @@
 #include "sys/socketvar.h"
 #include "sys/sockopt.h"
 #include "sys/ktls.h"
+#include "sys/domain.h"
 #include "sys/syscallsubr.h"
 
 extern u_int so_sendspace, so_recvspace;
@@ -56,6 +57,8 @@ kern_listen(int fd, int backlog)
 	error = fget_socket(fd, &so);
 	if (error != 0)
 		return (error);
+	/* uktls: a sink never used becomes a TCP endpoint (sys/domain.h). */
+	(void)tcp_sink_promote(so);
 	error = solisten(so, backlog);
 	sorele(so);
 	return (error);

@@ -1,21 +1,35 @@
 /*-
- * TCP user requests: the IPPROTO_TCP socket options (FreeBSD's
- * tcp_default_ctloutput(), the KTLS part) and, until the TCP shim is
- * attached, a loopback "sink" that stands in for the connection.
+ * TCP user requests (FreeBSD's tcp_usrreq.c): the protocol switch of the
+ * TCP shim, the IPPROTO_TCP socket options (tcp_default_ctloutput(), the
+ * KTLS part), and the loopback "sink".
  *
- * The sink.  A sink socket is connected from birth and has no peer: its
- * pr_send appends to so_snd (not ready with PRUS_NOTREADY, as
- * tcp_usr_send() does), its pr_ready marks data ready with sbready(), and
- * nothing is ever transmitted.  What tcp_output would send is the ready
- * part of so_snd; tests take it out with kern_test_sndbuf_take(), which
- * plays the wire and the peer's ACK at once (copy out, then sbdrop).
- * Since nothing else empties so_snd the protocol is PR_NODRAIN: a send
- * that needs space does not wait (see uipc_socket.c).
+ * Two protocols.  A stream socket starts on the sink: connected from
+ * birth, with no peer.  Its pr_send appends to so_snd (not ready with
+ * PRUS_NOTREADY, as tcp_usr_send() does), its pr_ready marks data ready
+ * with sbready(), and nothing is ever transmitted: what tcp_output would
+ * send is the ready part of so_snd, and the transmit path's unit tests
+ * take it out with kern_test_sndbuf_take(), which plays the wire and the
+ * peer's ACK at once.  Since nothing else empties so_snd the sink is
+ * PR_NODRAIN: a send that needs space does not wait (uipc_socket.c).
  *
- * A dropped connection (ktls_drop() on a crypto failure, pr_abort) is
- * remembered in the pcb.  Data then still in a worker's hands comes back
- * through pr_ready and is freed there (mb_free_notready()), as
- * tcp_usr_ready() does for an INP_DROPPED connection.
+ * connect, listen and bind promote a sink that was never used (nothing
+ * sent, no KTLS session) to real TCP (tcp_sink_promote()): the socket
+ * switches to tcp_protosw and gets a TCP control block.  The TCP user
+ * requests below run with the connection's lock (t_mtx, the inpcb lock)
+ * and call into tcp_output(); tcp_var.h has the rules.
+ *
+ * A dropped connection (ktls_drop() on a crypto failure, pr_abort, a
+ * reset) is remembered (TF_DROPPED, or the sink's flag).  Data still in
+ * a worker's hands then comes back through pr_ready and is freed there
+ * (mb_free_notready()), as tcp_usr_ready() does for an INP_DROPPED
+ * connection.
+ *
+ * Waiting (pr_wait).  In the deterministic mode a caller that must wait
+ * for TCP (a send into a full buffer, a read of an empty one) runs the
+ * network itself, one net_step() at a time (netinet/if_loop.c): a
+ * blocking write of many megabytes completes as long as the peer's
+ * reader gets to run, from the application's idle hook
+ * (uk_net_set_idle()).  With worker threads it sleeps as before.
  */
 #include "sys/types.h"
 #include "sys/param.h"
@@ -32,6 +46,9 @@
 #include "sys/ktls.h"
 #include "sys/syscallsubr.h"
 #include "sys/testhooks.h"
+#include "netinet/ip.h"
+#include "netinet/tcp.h"
+#include "netinet/tcp_var.h"
 
 #ifndef __DECONST
 #define	__DECONST(type, var)	((type)(uintptr_t)(const void *)(var))
@@ -39,8 +56,12 @@
 
 MALLOC_DEFINE(M_PCB, "pcb", "protocol control block");
 
+/* net.inet.tcp: somaxconn */
+#define	TCP_SOMAXCONN	128
+
 struct tcp_sink_pcb {
 	bool	dropped;	/* under so_snd's lock */
+	bool	used;		/* something was sent: no promotion */
 };
 
 static int	tcp_sink_attach(struct socket *so);
@@ -51,6 +72,23 @@ static int	tcp_sink_ready(struct socket *so, struct mbuf *m, int count);
 static void	tcp_sink_abort(struct socket *so);
 static int	tcp_sink_listen(struct socket *so, int backlog);
 static int	tcp_ctloutput(struct socket *so, struct sockopt *sopt);
+
+static int	tcp_usr_attach(struct socket *so);
+static void	tcp_usr_detach(struct socket *so);
+static int	tcp_usr_send(struct socket *so, int flags, struct mbuf *m,
+		    struct sockaddr *addr, struct mbuf *control);
+static int	tcp_usr_ready(struct socket *so, struct mbuf *m, int count);
+static int	tcp_usr_rcvd(struct socket *so, int flags);
+static int	tcp_usr_shutdown(struct socket *so);
+static void	tcp_usr_abort(struct socket *so);
+static int	tcp_usr_listen(struct socket *so, int backlog);
+static int	tcp_usr_bind(struct socket *so, struct sockaddr *nam);
+static int	tcp_usr_connect(struct socket *so, struct sockaddr *nam);
+static int	tcp_usr_accept(struct socket *so, struct socket **nso);
+static void	tcp_usr_close(struct socket *so);
+static int	tcp_usr_sockaddr(struct socket *so, struct sockaddr *nam);
+static int	tcp_usr_peeraddr(struct socket *so, struct sockaddr *nam);
+static int	tcp_usr_wait(struct socket *so, struct sockbuf *sb);
 
 static struct protosw tcp_sink_protosw = {
 	.pr_name =	"tcp-sink",
@@ -64,6 +102,29 @@ static struct protosw tcp_sink_protosw = {
 	.pr_ctloutput =	tcp_ctloutput,
 	.pr_abort =	tcp_sink_abort,
 	.pr_listen =	tcp_sink_listen,
+};
+
+struct protosw tcp_protosw = {
+	.pr_name =	"tcp",
+	.pr_type =	SOCK_STREAM,
+	.pr_protocol =	IPPROTO_TCP,
+	.pr_flags =	PR_CONNREQUIRED,
+	.pr_attach =	tcp_usr_attach,
+	.pr_detach =	tcp_usr_detach,
+	.pr_send =	tcp_usr_send,
+	.pr_ready =	tcp_usr_ready,
+	.pr_rcvd =	tcp_usr_rcvd,
+	.pr_ctloutput =	tcp_ctloutput,
+	.pr_shutdown =	tcp_usr_shutdown,
+	.pr_abort =	tcp_usr_abort,
+	.pr_listen =	tcp_usr_listen,
+	.pr_bind =	tcp_usr_bind,
+	.pr_connect =	tcp_usr_connect,
+	.pr_accept =	tcp_usr_accept,
+	.pr_close =	tcp_usr_close,
+	.pr_sockaddr =	tcp_usr_sockaddr,
+	.pr_peeraddr =	tcp_usr_peeraddr,
+	.pr_wait =	tcp_usr_wait,
 };
 
 struct protosw *
@@ -126,6 +187,7 @@ tcp_sink_send(struct socket *so, int flags, struct mbuf *m,
 		error = ECONNRESET;
 		goto out;
 	}
+	pcb->used = true;
 	sbappendstream_locked(&so->so_snd, m, flags);
 	m = NULL;
 #ifdef INVARIANTS
@@ -188,6 +250,504 @@ static int
 tcp_sink_listen(struct socket *so __unused, int backlog __unused)
 {
 
+	return (0);
+}
+
+/* ---- promotion of a sink to TCP ------------------------------------------ */
+
+int
+tcp_sink_promote(struct socket *so)
+{
+	struct tcp_sink_pcb *pcb;
+	bool pristine;
+
+	if (so->so_proto == &tcp_protosw)
+		return (0);
+	KASSERT(so->so_proto == &tcp_sink_protosw,
+	    ("%s: socket %p of protocol %s", __func__, so,
+	    so->so_proto->pr_name));
+	pcb = so->so_pcb;
+	SOCK_SENDBUF_LOCK(so);
+	pristine = !pcb->used && !pcb->dropped && so->so_snd.sb_mb == NULL &&
+	    so->so_snd.sb_tls_info == NULL;
+	SOCK_SENDBUF_UNLOCK(so);
+	SOCK_RECVBUF_LOCK(so);
+	pristine = pristine && so->so_rcv.sb_mb == NULL &&
+	    so->so_rcv.sb_mtls == NULL && so->so_rcv.sb_tls_info == NULL;
+	SOCK_RECVBUF_UNLOCK(so);
+	if (!pristine || SOLISTENING(so))
+		return (EISCONN);
+	if (so->so_type != SOCK_STREAM)
+		return (EOPNOTSUPP);
+	tcp_sink_detach(so);
+	SOCK_LOCK(so);
+	so->so_state &= ~(SS_ISCONNECTED | SS_ISCONNECTING |
+	    SS_ISDISCONNECTING | SS_ISDISCONNECTED);
+	SOCK_UNLOCK(so);
+	so->so_proto = &tcp_protosw;
+	return (tcp_usr_attach(so));
+}
+
+/* ---- TCP user requests ---------------------------------------------------- */
+
+static int
+tcp_usr_attach(struct socket *so)
+{
+
+	so->so_pcb = tcp_newtcpcb(so);
+	return (0);
+}
+
+/* sofree(): nothing holds the socket any more, so nothing runs on tp. */
+static void
+tcp_usr_detach(struct socket *so)
+{
+	struct tcpcb *tp;
+
+	tp = intotcpcb(so);
+	so->so_pcb = NULL;
+	tcp_discardcb(tp);
+}
+
+/* The SYN states and after: the connection (tcp_usrclosed()). */
+static void
+tcp_usrclosed(struct tcpcb *tp)
+{
+
+	TCP_LOCK_ASSERT(tp);
+	switch (tp->t_state) {
+	case TCPS_CLOSED:
+	case TCPS_LISTEN:
+	case TCPS_SYN_SENT:
+		(void)tcp_close(tp);
+		break;
+	case TCPS_SYN_RECEIVED:
+		tp->t_flags |= TF_NEEDFIN;
+		break;
+	case TCPS_ESTABLISHED:
+		tcp_state_change(tp, TCPS_FIN_WAIT_1);
+		break;
+	case TCPS_CLOSE_WAIT:
+		tcp_state_change(tp, TCPS_LAST_ACK);
+		break;
+	}
+}
+
+/*
+ * tcp_usr_send(): TCP carries no control messages.  On an error, data
+ * sent not ready stays the caller's (it frees it); other data is freed.
+ */
+static int
+tcp_usr_send(struct socket *so, int flags, struct mbuf *m,
+    struct sockaddr *addr __unused, struct mbuf *control)
+{
+	struct tcpcb *tp;
+	int error;
+
+	error = 0;
+	if (control != NULL) {
+		if (control->m_len > 0) {
+			m_freem(control);
+			error = EINVAL;
+			goto out;
+		}
+		m_freem(control);
+	}
+	tp = intotcpcb(so);
+	TCP_LOCK(tp);
+	if ((tp->t_flags & TF_DROPPED) != 0 ||
+	    !TCPS_HAVEESTABLISHED(tp->t_state)) {
+		error = (tp->t_flags & TF_DROPPED) != 0 ? ECONNRESET :
+		    ENOTCONN;
+		tcp_unlock(tp);
+		goto out;
+	}
+	SOCK_SENDBUF_LOCK(so);
+	sbappendstream_locked(&so->so_snd, m, flags);
+	m = NULL;
+#ifdef INVARIANTS
+	SBCHECK(&so->so_snd);
+#endif
+	SOCK_SENDBUF_UNLOCK(so);
+	if ((flags & PRUS_NOTREADY) == 0)
+		(void)tcp_output(tp);
+	tcp_unlock(tp);
+out:
+	if (m != NULL && (flags & PRUS_NOTREADY) == 0)
+		m_freem(m);
+	return (error);
+}
+
+/* tcp_usr_ready(): data became ready (encrypted, read from disk): send. */
+static int
+tcp_usr_ready(struct socket *so, struct mbuf *m, int count)
+{
+	struct tcpcb *tp;
+	int error;
+
+	tp = intotcpcb(so);
+	TCP_LOCK(tp);
+	if ((tp->t_flags & TF_DROPPED) != 0) {
+		tcp_unlock(tp);
+		mb_free_notready(m, count);
+		return (ECONNRESET);
+	}
+	SOCK_SENDBUF_LOCK(so);
+	error = sbready(&so->so_snd, m, count);
+#ifdef INVARIANTS
+	SBCHECK(&so->so_snd);
+#endif
+	SOCK_SENDBUF_UNLOCK(so);
+	if (error == 0)
+		(void)tcp_output(tp);
+	tcp_unlock(tp);
+	net_kick();
+	return (error);
+}
+
+/* The reader took data: maybe a window update. */
+static int
+tcp_usr_rcvd(struct socket *so, int flags __unused)
+{
+	struct tcpcb *tp;
+
+	tp = intotcpcb(so);
+	TCP_LOCK(tp);
+	if (TCPS_HAVEESTABLISHED(tp->t_state) &&
+	    tp->t_state != TCPS_TIME_WAIT)
+		(void)tcp_output(tp);
+	tcp_unlock(tp);
+	net_kick();
+	return (0);
+}
+
+/* shutdown(SHUT_WR): a FIN after the data. */
+static int
+tcp_usr_shutdown(struct socket *so)
+{
+	struct tcpcb *tp;
+
+	tp = intotcpcb(so);
+	TCP_LOCK(tp);
+	socantsendmore(so);
+	if ((tp->t_flags & TF_DROPPED) == 0) {
+		tcp_usrclosed(tp);
+		if (tp->t_state != TCPS_CLOSED)
+			(void)tcp_output(tp);
+	}
+	tcp_unlock(tp);
+	net_kick();
+	return (0);
+}
+
+static void
+tcp_usr_abort(struct socket *so)
+{
+	struct tcpcb *tp;
+
+	tp = intotcpcb(so);
+	TCP_LOCK(tp);
+	if (tp->t_state != TCPS_CLOSED && tp->t_state != TCPS_LISTEN)
+		(void)tcp_drop(tp, ECONNABORTED);
+	tcp_unlock(tp);
+}
+
+static int
+tcp_usr_listen(struct socket *so, int backlog)
+{
+	struct tcpcb *tp;
+	int error;
+
+	tp = intotcpcb(so);
+	TCP_LOCK(tp);
+	error = 0;
+	if (tp->t_state != TCPS_CLOSED && tp->t_state != TCPS_LISTEN)
+		error = EINVAL;
+	else if ((tp->t_flags & TF_DROPPED) != 0)
+		error = EINVAL;
+	else if (tp->t_lport == 0)
+		error = tcp_bind(tp, htonl(INADDR_ANY), 0);
+	if (error == 0) {
+		if (backlog < 0 || backlog > TCP_SOMAXCONN)
+			backlog = TCP_SOMAXCONN;
+		mtx_lock(&tcp_acceptmtx);
+		tp->t_qlimit = MAX(backlog, 1);
+		mtx_unlock(&tcp_acceptmtx);
+		if (tp->t_state != TCPS_LISTEN)
+			tcp_state_change(tp, TCPS_LISTEN);
+	}
+	tcp_unlock(tp);
+	return (error);
+}
+
+/* A loopback address, or any. */
+static int
+tcp_sin_check(struct sockaddr *nam, bool any_ok)
+{
+	struct sockaddr_in *sin;
+	in_addr_t a;
+
+	sin = (struct sockaddr_in *)nam;
+	if (sin->sin_family != AF_INET)
+		return (EAFNOSUPPORT);
+	a = ntohl(sin->sin_addr.s_addr);
+	if (a == INADDR_ANY && any_ok)
+		return (0);
+	if (!IN_LOOPBACK(a))
+		return (any_ok ? EADDRNOTAVAIL : ENETUNREACH);
+	return (0);
+}
+
+static int
+tcp_usr_bind(struct socket *so, struct sockaddr *nam)
+{
+	struct sockaddr_in *sin;
+	struct tcpcb *tp;
+	int error;
+
+	error = tcp_sin_check(nam, true);
+	if (error != 0)
+		return (error);
+	sin = (struct sockaddr_in *)nam;
+	tp = intotcpcb(so);
+	TCP_LOCK(tp);
+	if (tp->t_state != TCPS_CLOSED || (tp->t_flags & TF_DROPPED) != 0)
+		error = EINVAL;
+	else
+		error = tcp_bind(tp, sin->sin_addr.s_addr, sin->sin_port);
+	tcp_unlock(tp);
+	return (error);
+}
+
+/* connect(2): send a SYN; the caller waits for the handshake. */
+static int
+tcp_usr_connect(struct socket *so, struct sockaddr *nam)
+{
+	struct sockaddr_in *sin;
+	struct tcpcb *tp;
+	uint32_t iss;
+	int error;
+
+	error = tcp_sin_check(nam, false);
+	if (error != 0)
+		return (error);
+	sin = (struct sockaddr_in *)nam;
+	if (sin->sin_port == 0)
+		return (EADDRNOTAVAIL);
+	tp = intotcpcb(so);
+	TCP_LOCK(tp);
+	if (tp->t_state == TCPS_SYN_SENT)
+		error = EALREADY;
+	else if (tp->t_state == TCPS_LISTEN)
+		error = EOPNOTSUPP;
+	else if (tp->t_state != TCPS_CLOSED)
+		error = EISCONN;
+	else if ((tp->t_flags & TF_DROPPED) != 0)
+		error = EINVAL;
+	else
+		error = tcp_connect(tp, sin->sin_addr.s_addr, sin->sin_port);
+	if (error != 0) {
+		tcp_unlock(tp);
+		return (error);
+	}
+	khost_arc4rand(&iss, sizeof(iss));
+	tp->iss = iss;
+	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->snd_recover = iss;
+	tp->t_flags |= TF_PROTOREF;
+	soref(so);
+	soisconnecting(so);
+	tcp_state_change(tp, TCPS_SYN_SENT);
+	tp->t_rxtcur = TCPTV_RTOBASE;
+	tcp_timer_activate(tp, TT_REXMT, tp->t_rxtcur);
+	(void)tcp_output(tp);
+	tcp_unlock(tp);
+	return (0);
+}
+
+/*
+ * Take the first completed connection off listener so; with nso NULL,
+ * only say whether there is one.  0, EWOULDBLOCK, EINVAL (not listening).
+ */
+static int
+tcp_usr_accept(struct socket *so, struct socket **nso)
+{
+	struct tcpcb *tp, *ntp;
+	int error;
+
+	tp = intotcpcb(so);
+	TCP_LOCK(tp);
+	if (tp->t_state != TCPS_LISTEN) {
+		tcp_unlock(tp);
+		return (EINVAL);
+	}
+	mtx_lock(&tcp_acceptmtx);
+	ntp = TAILQ_FIRST(&tp->t_comp);
+	error = ntp != NULL ? 0 : EWOULDBLOCK;
+	if (ntp != NULL && nso != NULL) {
+		TAILQ_REMOVE(&tp->t_comp, ntp, t_qe);
+		tp->t_qlen--;
+		ntp->t_head = NULL;
+		ntp->t_qstate = TQ_NONE;
+		*nso = ntp->t_socket;
+	}
+	mtx_unlock(&tcp_acceptmtx);
+	tcp_unlock(tp);
+	return (error);
+}
+
+/*
+ * A listener closes: every connection not yet accepted is reset and
+ * loses the reference its descriptor would have held.
+ */
+static void
+tcp_listen_close(struct tcpcb *tp)
+{
+	TAILQ_HEAD(, tcpcb) q;
+	struct tcpcb *ntp;
+	struct socket *nso;
+
+	TAILQ_INIT(&q);
+	mtx_lock(&tcp_acceptmtx);
+	while ((ntp = TAILQ_FIRST(&tp->t_comp)) != NULL) {
+		TAILQ_REMOVE(&tp->t_comp, ntp, t_qe);
+		TAILQ_INSERT_TAIL(&q, ntp, t_qe);
+	}
+	while ((ntp = TAILQ_FIRST(&tp->t_incomp)) != NULL) {
+		TAILQ_REMOVE(&tp->t_incomp, ntp, t_qe);
+		TAILQ_INSERT_TAIL(&q, ntp, t_qe);
+	}
+	TAILQ_FOREACH(ntp, &q, t_qe) {
+		ntp->t_head = NULL;
+		ntp->t_qstate = TQ_NONE;
+	}
+	tp->t_qlen = 0;
+	mtx_unlock(&tcp_acceptmtx);
+	tcp_list_remove(tp);
+	tcp_state_change(tp, TCPS_CLOSED);
+	tp->t_flags |= TF_DROPPED;
+	tcp_unlock(tp);
+
+	while ((ntp = TAILQ_FIRST(&q)) != NULL) {
+		TAILQ_REMOVE(&q, ntp, t_qe);
+		nso = ntp->t_socket;
+		TCP_LOCK(ntp);
+		if (ntp->t_state != TCPS_CLOSED)
+			(void)tcp_drop(ntp, ECONNABORTED);
+		tcp_unlock(ntp);
+		(void)soclose(nso);
+	}
+	TCP_LOCK(tp);
+}
+
+/*
+ * The descriptor is being closed (soclose()).  Unread data is lost, so
+ * the peer gets a reset (RFC 1122 section 4.2.2.13); otherwise the
+ * connection is closed the orderly way, with a FIN after the data still
+ * in the send buffer, and lives on without its descriptor until that is
+ * done (TF_PROTOREF).
+ */
+static void
+tcp_usr_close(struct socket *so)
+{
+	struct tcpcb *tp;
+	bool unread;
+
+	tp = intotcpcb(so);
+	TCP_LOCK(tp);
+	tp->t_flags |= TF_SOCLOSED;
+	if (tp->t_state == TCPS_LISTEN) {
+		tcp_listen_close(tp);
+		tcp_unlock(tp);
+		net_kick();
+		return;
+	}
+	if (tp->t_state == TCPS_CLOSED) {
+		tcp_list_remove(tp);
+		tcp_unlock(tp);
+		return;
+	}
+	SOCK_RECVBUF_LOCK(so);
+	unread = sbused(&so->so_rcv) > 0;
+	SOCK_RECVBUF_UNLOCK(so);
+	if (unread && TCPS_HAVERCVDSYN(tp->t_state))
+		(void)tcp_drop(tp, ECONNABORTED);
+	else {
+		soisdisconnecting(so);
+		tcp_usrclosed(tp);
+		if (tp->t_state != TCPS_CLOSED) {
+			(void)tcp_output(tp);
+			if (tp->t_state == TCPS_FIN_WAIT_2)
+				tcp_timer_activate(tp, TT_2MSL,
+				    TCPTV_FINWAIT2);
+		}
+	}
+	tcp_unlock(tp);
+	net_kick();
+}
+
+static int
+tcp_usr_addr(struct socket *so, struct sockaddr *nam, int peer)
+{
+	struct sockaddr_in *sin;
+	struct tcpcb *tp;
+	int error;
+
+	sin = (struct sockaddr_in *)nam;
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_len = sizeof(*sin);
+	sin->sin_family = AF_INET;
+	tp = intotcpcb(so);
+	TCP_LOCK(tp);
+	error = 0;
+	if (peer) {
+		if (tp->t_fport == 0)
+			error = ENOTCONN;
+		sin->sin_addr.s_addr = tp->t_faddr;
+		sin->sin_port = tp->t_fport;
+	} else {
+		sin->sin_addr.s_addr = tp->t_laddr;
+		sin->sin_port = tp->t_lport;
+	}
+	tcp_unlock(tp);
+	return (error);
+}
+
+static int
+tcp_usr_sockaddr(struct socket *so, struct sockaddr *nam)
+{
+
+	return (tcp_usr_addr(so, nam, 0));
+}
+
+static int
+tcp_usr_peeraddr(struct socket *so, struct sockaddr *nam)
+{
+
+	return (tcp_usr_addr(so, nam, 1));
+}
+
+/*
+ * A sender or reader must wait for sb (locked).  Deterministic: one step
+ * of the network, then look again (EWOULDBLOCK when nothing can move).
+ * With worker threads: sleep on the buffer's condition variable.
+ */
+static int
+tcp_usr_wait(struct socket *so, struct sockbuf *sb)
+{
+	int error;
+
+	SOCKBUF_LOCK_ASSERT(sb);
+	if (khost_workers() == 0) {
+		SOCKBUF_UNLOCK(sb);
+		error = net_step();
+		SOCKBUF_LOCK(sb);
+		return (error);
+	}
+	sb->sb_flags |= SB_WAIT;
+	if (sb == &so->so_snd)
+		cv_wait(&so->so_snd_cv, &so->so_snd_mtx);
+	else
+		cv_wait(&so->so_rcv_cv, &so->so_rcv_mtx);
 	return (0);
 }
 

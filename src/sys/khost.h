@@ -201,4 +201,28 @@ int	 khost_crypto_decrypt(struct khost_crypto *c, const uint8_t *hdr,
 	    int hdrlen, uint64_t seqno, const struct khost_iov *iov, int niov,
 	    int *trailer_len, uint8_t *record_type);
 
+/* ---- the simulated network (the TCP shim, src/netinet) ------------- */
+
+/*
+ * Run one queued work item on the calling thread, as uk_run_one() does:
+ * 1 if one ran, 0 if the queue is empty or worker threads own it.  A
+ * caller that would block in the deterministic mode runs the network
+ * this way (netinet/if_loop.c).
+ */
+int	 khost_work_run_one(void);
+/* Move the simulated clock forward to ns; never back. */
+void	 khost_clock_advance_to(uint64_t ns);
+/*
+ * Every IPv4 packet a TCP endpoint puts on the simulated wire, at
+ * simulated time ns, for the pcap tap (uk_net_pcap_open()); nothing
+ * happens when no tap is open.  The host copies what it keeps.
+ */
+void	 khost_tap_packet(const void *pkt, size_t len, uint64_t ns);
+/*
+ * The deterministic mode has nothing left to run and a caller would
+ * block: give the application its turn (uk_net_set_idle()).  Nonzero if
+ * the application's hook ran.
+ */
+int	 khost_net_idle(void);
+
 #endif /* !_SYS_KHOST_H_ */

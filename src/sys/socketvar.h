@@ -48,6 +48,27 @@ struct protosw {
 	int	(*pr_shutdown)(struct socket *so);
 	void	(*pr_abort)(struct socket *so);
 	int	(*pr_listen)(struct socket *so, int backlog);
+	/*
+	 * uktls: the rest of FreeBSD's user requests that the TCP shim
+	 * needs.  Addresses are the kernel's struct sockaddr_in
+	 * (netinet/ip.h).  pr_accept takes the first completed connection
+	 * off the listening socket so (FreeBSD keeps that queue in the
+	 * socket; here the protocol does): 0 and *nso with the reference
+	 * the new descriptor will hold, or EWOULDBLOCK.  pr_close runs when
+	 * the descriptor is closed (soclose()), before the socket loses
+	 * it.  pr_wait waits for sb (locked) to change, or for the network
+	 * to make progress; it returns with sb locked: 0 to look again,
+	 * EWOULDBLOCK if nothing can change; sbwait_snd() and sbwait_rcv()
+	 * use it when it is set.  pr_rcvd is called with so_rcv unlocked,
+	 * after the reader took data.
+	 */
+	int	(*pr_bind)(struct socket *so, struct sockaddr *nam);
+	int	(*pr_connect)(struct socket *so, struct sockaddr *nam);
+	int	(*pr_accept)(struct socket *so, struct socket **nso);
+	void	(*pr_close)(struct socket *so);
+	int	(*pr_sockaddr)(struct socket *so, struct sockaddr *nam);
+	int	(*pr_peeraddr)(struct socket *so, struct sockaddr *nam);
+	int	(*pr_wait)(struct socket *so, struct sockbuf *sb);
 };
 
 struct socket {
@@ -134,5 +155,16 @@ void	sorflush(struct socket *so);
  * worker thread exists that could deliver any.
  */
 int	sbwait_rcv(struct socket *so);
+
+/*
+ * Connection state (uipc_socket2.c), for the TCP shim.  Each change
+ * wakes the waiters of both buffers.
+ */
+void	soisconnecting(struct socket *so);
+void	soisconnected(struct socket *so);
+void	soisdisconnecting(struct socket *so);
+void	socantsendmore(struct socket *so);
+int	sobind(struct socket *so, struct sockaddr *nam);
+int	soconnect(struct socket *so, struct sockaddr *nam);
 
 #endif /* !_UK_SYS_SOCKETVAR_H_ */
