@@ -317,19 +317,25 @@ sopoll(struct socket *so, short events)
 	struct sockbuf *sb;
 	short revents;
 	int state;
-	bool err, hup, readable, writable;
+	bool err, hup, pending, readable, writable;
 
 	state = so_state(so);
-	readable = writable = err = hup = false;
+	readable = writable = err = hup = pending = false;
 	if (SOLISTENING(so)) {
 		readable = so->so_proto->pr_accept != NULL &&
 		    so->so_proto->pr_accept(so, NULL) == 0;
 	} else {
+		/*
+		 * As soreceive() sees it: the end of the stream is there only
+		 * once no KTLS record is still being decrypted.
+		 */
 		sb = &so->so_rcv;
 		SOCK_RECVBUF_LOCK(so);
-		readable = sb->sb_mb != NULL ||
-		    (sb->sb_state & SBS_CANTRCVMORE) != 0;
-		hup = (sb->sb_state & SBS_CANTRCVMORE) != 0;
+		pending = (sb->sb_flags & SB_TLS_RX) != 0 &&
+		    (sb->sb_tlsdcc != 0 ||
+		    (sb->sb_flags & SB_TLS_RX_RUNNING) != 0);
+		hup = (sb->sb_state & SBS_CANTRCVMORE) != 0 && !pending;
+		readable = sb->sb_mb != NULL || hup;
 		SOCK_RECVBUF_UNLOCK(so);
 		sb = &so->so_snd;
 		SOCK_SENDBUF_LOCK(so);
@@ -339,7 +345,7 @@ sopoll(struct socket *so, short events)
 		    sbspace(sb) >= (long)MAX(sb->sb_lowat, 1));
 		hup = hup && (sb->sb_state & SBS_CANTSENDMORE) != 0;
 		SOCK_SENDBUF_UNLOCK(so);
-		hup = hup || (state & SS_ISDISCONNECTED) != 0;
+		hup = hup || ((state & SS_ISDISCONNECTED) != 0 && !pending);
 	}
 	revents = 0;
 	if (readable)
