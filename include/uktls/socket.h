@@ -10,13 +10,15 @@
  * Socket descriptors and page-cache file descriptors (uk_file_create())
  * are separate tables: a number names a socket only for these calls.
  *
- * Until the TCP shim exists an AF_INET/AF_INET6 stream socket is a
- * loopback "sink": connected from the start, it keeps what it would
- * transmit in its send buffer (see <uktls/testing.h> to take it out).
- * Nothing empties that buffer by itself, so a send that needs more space
- * than is free never waits: a blocking send returns a short count, or
- * fails with EAGAIN if it could send nothing, as if a send timeout had
- * expired.  A non-blocking one behaves as usual.
+ * An AF_INET/AF_INET6 stream socket starts as a loopback "sink":
+ * connected from the start, it keeps what it would transmit in its send
+ * buffer (see <uktls/testing.h> to take it out).  Nothing empties that
+ * buffer by itself, so a send that needs more space than is free never
+ * waits: a blocking send returns a short count, or fails with EAGAIN if
+ * it could send nothing, as if a send timeout had expired.  A
+ * non-blocking one behaves as usual.  uk_bind(), uk_connect() or
+ * uk_listen() on a socket not yet used make it a TCP endpoint of the
+ * loopback TCP shim instead (<uktls/net.h>).
  */
 #ifndef UKTLS_SOCKET_H
 #define UKTLS_SOCKET_H
@@ -86,9 +88,10 @@ ssize_t	uk_sendmsg(int s, const struct msghdr *msg, int flags);
  * A pending error (EBADMSG for a record that failed authentication,
  * EMSGSIZE, EINVAL for a broken stream) is reported once every record
  * before it has been read.  Blocking calls wait for a worker thread to
- * deliver; with no worker threads (the deterministic mode) they fail at
- * once with EAGAIN, as if a receive timeout had expired: run the work
- * queue (uk_run()) first.
+ * deliver; with no worker threads (the deterministic mode) a TCP socket
+ * runs the network until data comes (<uktls/net.h>), and other sockets
+ * fail at once with EAGAIN, as if a receive timeout had expired: run the
+ * work queue (uk_run()) first.
  */
 ssize_t	uk_read(int s, void *buf, size_t len);
 ssize_t	uk_recv(int s, void *buf, size_t len, int flags);

@@ -5,12 +5,13 @@
  * calls reach into the kernel world so that tests can see and steer what
  * the datapath does.
  *
- * The send buffer.  Until the TCP shim exists a stream socket transmits
- * nothing: what tcp_output would put on the wire is the ready part of the
- * socket's send buffer (records already encrypted; never data behind a
- * record still being encrypted).  uk_test_sndbuf_take() takes it out, as
- * the wire and the peer's ACK would together.  Copies made by it are not
- * counted as payload copies.
+ * The send buffer.  A stream socket that is still a loopback sink (not
+ * bound, connected or listening) transmits nothing: what tcp_output
+ * would put on the wire is the ready part of the socket's send buffer
+ * (records already encrypted; never data behind a record still being
+ * encrypted).  uk_test_sndbuf_take() takes it out, as the wire and the
+ * peer's ACK would together.  Copies made by it are not counted as
+ * payload copies.
  *
  * KTLS.  FreeBSD picks the explicit nonce of TLS 1.2 GCM records (a
  * counter from a random start) and the explicit IV of CBC 1.1+ records

@@ -3,7 +3,7 @@
  * calls these; the host exposes them to tests through
  * include/uktls/testing.h.  Plain types only (both worlds include this).
  *
- * Until the TCP shim exists the loopback sink protocol transmits nothing:
+ * A socket still on the loopback sink protocol transmits nothing:
  * encrypted records stay in the send buffer, and a test takes the ready
  * bytes out of it (what tcp_output would have sent) with
  * kern_test_sndbuf_take().

@@ -11,7 +11,6 @@
  *   tfx_faults()      settings with loss/reorder/dup/split percentages
  *   tfx_sink          a reader for uk_net_set_idle(): drains a socket
  *   tfx_send_all()    blocking uk_write() of a whole stream
- *   tfx_recv_all()    blocking uk_read() of exactly n bytes
  *   tfx_pump()        both directions at once, non-blocking, on uk_poll()
  *   tfx_end()         close, uk_net_run(), nothing left on the wire
  */
@@ -160,25 +159,6 @@ tfx_send_all(int s, uint32_t id, size_t len, size_t chunk)
 		ck_assert_msg(w > 0, "uk_write at %zu: %s", off,
 		    strerror(errno));
 	}
-	free(buf);
-}
-
-/* Blocking reads until len bytes came; they must be stream id's. */
-static inline void
-tfx_recv_all(int s, uint32_t id, size_t len)
-{
-	uint8_t *buf;
-	size_t off;
-	ssize_t n;
-
-	buf = malloc(len > 0 ? len : 1);
-	ck_assert_ptr_nonnull(buf);
-	for (off = 0; off < len; off += (size_t)n) {
-		n = uk_read(s, buf + off, len - off);
-		ck_assert_msg(n > 0, "uk_read at %zu of %zu: %zd %s", off, len,
-		    n, n < 0 ? strerror(errno) : "end of stream");
-	}
-	tfx_check(buf, len, id, 0);
 	free(buf);
 }
 
