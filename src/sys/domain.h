@@ -32,8 +32,8 @@ struct protosw *pffindproto(int family, int type, int protocol);
  * uktls: a stream socket starts as a loopback "sink" (connected, sends
  * nothing; the transmit path's unit tests take its output by hand).
  * connect, listen or bind turn a sink that was never used into a real
- * TCP endpoint (netinet/tcp_usrreq.c).  0 if so is (now) TCP, EISCONN
- * for a sink that has been used, EAFNOSUPPORT for AF_INET6.
+ * TCP endpoint (netinet/tcp_usrreq.c), IPv4 only.  0 if so is (now)
+ * TCP, EISCONN for a sink that has been used.
  */
 struct socket;
 int	tcp_sink_promote(struct socket *so);
