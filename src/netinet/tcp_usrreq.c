@@ -288,7 +288,7 @@ tcp_sink_promote(struct socket *so)
 	return (tcp_usr_attach(so));
 }
 
-/* ---- TCP user requests ---------------------------------------------------- */
+/* ---- TCP user requests --------------------------------------------- */
 
 static int
 tcp_usr_attach(struct socket *so)

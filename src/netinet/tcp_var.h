@@ -57,7 +57,8 @@ struct sockaddr;
 #define	TCPS_HAVERCVDSYN(s)	((s) >= TCPS_SYN_RECEIVED)
 #define	TCPS_HAVEESTABLISHED(s)	((s) >= TCPS_ESTABLISHED)
 #define	TCPS_HAVERCVDFIN(s)						\
-	((s) == TCPS_CLOSE_WAIT || ((s) >= TCPS_CLOSING && (s) != TCPS_FIN_WAIT_2))
+	((s) == TCPS_CLOSE_WAIT ||					\
+	    ((s) >= TCPS_CLOSING && (s) != TCPS_FIN_WAIT_2))
 
 /* ---- tcp_seq.h -------------------------------------------------------- */
 
@@ -88,7 +89,8 @@ struct sockaddr;
 #define	TCPTV_PERSMAX	(60000 * TCP_MS)
 #define	TCPTV_DELACK	(40 * TCP_MS)		/* net.inet.tcp.delacktime */
 #define	TCPTV_MSL	(30000 * TCP_MS)	/* net.inet.tcp.msl */
-#define	TCPTV_FINWAIT2	(60000 * TCP_MS)	/* net.inet.tcp.fin_wait_2_timeout */
+/* net.inet.tcp.fin_wait_2_timeout */
+#define	TCPTV_FINWAIT2	(60000 * TCP_MS)
 #define	TCP_MAXRXTSHIFT	12			/* retransmissions, then drop */
 
 /* ---- the control block ------------------------------------------------ */
@@ -120,7 +122,7 @@ struct tcpcb {
 	int		 t_state;	/* TCPS_* */
 	u_int		 t_flags;	/* TF_* */
 	int		 t_softerror;	/* error to report on a drop */
-	int		 t_rele;	/* socket references to drop on unlock */
+	int		 t_rele;	/* socket refs to drop on unlock */
 
 	/* Addresses and ports, network order (the inpcb's). */
 	in_addr_t	 t_laddr, t_faddr;
@@ -141,7 +143,7 @@ struct tcpcb {
 	/* Receive sequence space. */
 	tcp_seq		 irs;		/* initial receive sequence number */
 	tcp_seq		 rcv_nxt;	/* next expected */
-	tcp_seq		 rcv_adv;	/* right edge of the advertised window */
+	tcp_seq		 rcv_adv;	/* right edge of the window offered */
 	u_long		 rcv_wnd;	/* window last advertised */
 	int		 t_rcvsegs;	/* in-order segments not ACKed yet */
 
@@ -159,7 +161,7 @@ struct tcpcb {
 	uint64_t	 t_rxtcur;	/* current RTO */
 	uint64_t	 t_srtt;	/* smoothed RTT, 0: no sample yet */
 	uint64_t	 t_rttvar;
-	uint64_t	 t_rtttime;	/* when the timed segment left; 0: none */
+	uint64_t	 t_rtttime;	/* timed segment sent; 0: none */
 	tcp_seq		 t_rtseq;	/* the timed segment */
 	struct tcp_timer t_timers[TT_N];
 

@@ -22,7 +22,7 @@
 struct knet_conf {
 	uint32_t	mss;		/* MSS offered; 0: 1448 */
 	uint32_t	loss;		/* segment dropped */
-	uint32_t	reorder;	/* segment held back behind later ones */
+	uint32_t	reorder;	/* segment held back behind others */
 	uint32_t	dup;		/* segment delivered twice */
 	uint32_t	split;		/* segment cut at a random point */
 	uint64_t	delay_ns;	/* one-way delay; 0: none */
@@ -52,7 +52,7 @@ struct knet_stats {
 	uint64_t	rcv_afterwin;	/* bytes beyond the window, dropped */
 	uint64_t	rcv_dupack;	/* duplicate ACKs */
 	uint64_t	rexmt_timeouts;	/* retransmission timer expiries */
-	uint64_t	fast_rexmits;	/* retransmits on three duplicate ACKs */
+	uint64_t	fast_rexmits;	/* on three duplicate ACKs */
 	uint64_t	fault_lost;	/* sent segments the network dropped */
 	uint64_t	fault_reordered;
 	uint64_t	fault_duplicated;
