@@ -896,19 +896,30 @@ ktls_batch_records(struct mbuf *m, int page_count)
 	return (n);
 }
 
+/*
+ * Called with the queue locked after adding work: drop the lock and make
+ * sure the queue's work item is scheduled (at most once at a time).
+ */
 static void
-ktls_queue(struct ktls_wq *wq, struct mbuf *m)
+ktls_wq_unlock_kick(struct ktls_wq *wq)
 {
 	bool schedule;
 
-	mtx_lock(&wq->mtx);
-	STAILQ_INSERT_TAIL(&wq->m_head, m, m_epg_stailq);
 	schedule = !wq->running;
 	wq->running = true;
 	mtx_unlock(&wq->mtx);
-	KTLS_STAT_ADD(sw_tx_inqueue, 1);
 	if (schedule)
 		khost_work_enqueue(&wq->work);
+}
+
+static void
+ktls_queue(struct ktls_wq *wq, struct mbuf *m)
+{
+
+	KTLS_STAT_ADD(sw_tx_inqueue, 1);
+	mtx_lock(&wq->mtx);
+	STAILQ_INSERT_TAIL(&wq->m_head, m, m_epg_stailq);
+	ktls_wq_unlock_kick(wq);
 }
 
 /*
@@ -1247,16 +1258,11 @@ ktls_rx_error(struct socket *so, int error)
 static void
 ktls_queue_rx(struct ktls_wq *wq, struct socket *so)
 {
-	bool schedule;
 
+	KTLS_STAT_ADD(sw_rx_inqueue, 1);
 	mtx_lock(&wq->mtx);
 	STAILQ_INSERT_TAIL(&wq->so_head, so, so_ktls_rx_list);
-	schedule = !wq->running;
-	wq->running = true;
-	mtx_unlock(&wq->mtx);
-	KTLS_STAT_ADD(sw_rx_inqueue, 1);
-	if (schedule)
-		khost_work_enqueue(&wq->work);
+	ktls_wq_unlock_kick(wq);
 }
 
 /*
