@@ -1,0 +1,112 @@
+/*
+ * uktls: OpenSSL 3 (libssl) over uk_ sockets, with KTLS.
+ *
+ * What OpenSSL does on FreeBSD, over the simulated network: libssl runs
+ * the handshake through a BIO on a uk_ socket; with SSL_OP_ENABLE_KTLS
+ * it offers each direction's keys to the BIO (BIO_CTRL_SET_KTLS) when
+ * they are ready, and the BIO hands them to the kernel with
+ * setsockopt(TCP_TXTLS_ENABLE / TCP_RXTLS_ENABLE), translating libssl's
+ * (Linux) crypto-info into struct tls_enable with the exact next record
+ * sequence number.  From then on libssl writes plaintext, one record per
+ * BIO_write (the record type of a control record set with a one-shot
+ * ctrl, sent as TLS_SET_RECORD_TYPE), and reads records whose header the
+ * BIO rebuilds from the TLS_GET_RECORD control message.
+ *
+ * libssl 3.0 will not offload every direction (CBC suites, TLS 1.3
+ * receive).  For those the keys are derived from the key-log secrets with
+ * OpenSSL's EVP_KDF (TLS1-PRF, TLS13-KDF) and the sequence numbers counted
+ * by the BIO; such a direction must then be used through uk_ssl_send() /
+ * uk_ssl_recv(), which go to the socket directly, because libssl still
+ * believes it protects the records itself.
+ *
+ * Functions return -1 and set errno (host values) on failure; where a
+ * message buffer is given, it says why in words.
+ */
+#ifndef UKTLS_SSL_H
+#define UKTLS_SSL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <openssl/ssl.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * A BIO over uk_ socket s (BIO_CLOSE: BIO_free closes it) that answers
+ * libssl's KTLS controls.
+ */
+BIO	*uk_bio_new_socket(int s, int close_flag);
+
+/* How one direction's record protection reached the kernel. */
+enum uk_ssl_ktls {
+	UK_SSL_KTLS_NONE = 0,	/* libssl protects the records */
+	UK_SSL_KTLS_LIBSSL,	/* libssl handed the keys over */
+	UK_SSL_KTLS_KEYLOG,	/* derived from the key-log secrets */
+};
+
+/* uk_ssl_pair_open() settings; zero is the default. */
+struct uk_ssl_pair_config {
+	const char	*suite;		/* a uktls suite name (uktls suites) */
+	int		 no_handoff;	/* refuse BIO_CTRL_SET_KTLS: derive
+					   every direction from the key log */
+	const char	*keylog_path;	/* not NULL: also append NSS lines */
+};
+
+/* One end of a pair. */
+struct uk_ssl_end {
+	SSL			*ssl;
+	int			 s;	/* its uk_ socket */
+	enum uk_ssl_ktls	 tx, rx;
+	uint64_t		 tx_seq, rx_seq; /* first KTLS record */
+};
+
+struct uk_ssl_pair {
+	struct uk_ssl_end	 client, server;
+	SSL_CTX			*cctx, *sctx;
+	/* Where both a hand-off and the key log gave keys: did they agree? */
+	int			 checked, agreed;
+	void			*priv;
+};
+
+/*
+ * A connected TCP pair (uk_socketpair_tcp()), a real libssl handshake
+ * for exactly that suite (a self-signed certificate made at run time;
+ * TLS 1.0/1.1 at @SECLEVEL=0; CBC without encrypt-then-MAC; no TLS 1.3
+ * tickets), and KTLS switched on in both directions of both ends.  The
+ * pcap tap and key-log writer of <uktls/net.h> record it if open.
+ * EINVAL: unknown suite; EPROTONOSUPPORT: a suite libssl cannot
+ * negotiate (aes128-cbc-sha384-1.2 exists only in FreeBSD's table).
+ */
+int	uk_ssl_pair_open(const struct uk_ssl_pair_config *cfg,
+	    struct uk_ssl_pair *p, char *msg, size_t msglen);
+void	uk_ssl_pair_close(struct uk_ssl_pair *p);
+
+/*
+ * One record of content type `type` (23 application data; 21, 22 are
+ * control records), with SSL_write() where libssl handed the direction
+ * over, else with uk_sendmsg() and TLS_SET_RECORD_TYPE.  Returns bytes
+ * taken (a short count on a full non-blocking socket).
+ */
+ssize_t	uk_ssl_send(struct uk_ssl_end *e, uint8_t type, const void *buf,
+	    size_t len);
+/* What SSL_sendfile() does: uk_sendfile() of a page-cache file. */
+ssize_t	uk_ssl_sendfile(struct uk_ssl_end *e, int fd, off_t off,
+	    size_t len, int flags);
+/*
+ * One record's plaintext (or its first len bytes) and its type; 0 at
+ * the end of the stream.
+ */
+ssize_t	uk_ssl_recv(struct uk_ssl_end *e, void *buf, size_t len,
+	    uint8_t *type);
+
+const char *uk_ssl_ktls_name(enum uk_ssl_ktls k);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UKTLS_SSL_H */
