@@ -77,22 +77,29 @@ uk_test_sndbuf_info(int s, struct uk_test_sbinfo *info)
 	return (0);
 }
 
+/* The kernel-side array for a describe call of up to max entries. */
+static int
+desc_alloc(int max, const void *d, size_t size, void **kp)
+{
+
+	*kp = NULL;
+	if (max < 0 || (max > 0 && d == NULL)) {
+		errno = EINVAL;
+		return (-1);
+	}
+	if (max > 0 && (*kp = calloc((size_t)max, size)) == NULL)
+		return (-1);
+	return (0);
+}
+
 int
 uk_test_sndbuf_describe(int s, struct uk_test_mdesc *d, int max)
 {
 	struct kt_mdesc *k;
 	int error, i, n;
 
-	if (max < 0 || (max > 0 && d == NULL)) {
-		errno = EINVAL;
+	if (desc_alloc(max, d, sizeof(*k), (void **)&k) != 0)
 		return (-1);
-	}
-	k = NULL;
-	if (max > 0) {
-		k = calloc((size_t)max, sizeof(*k));
-		if (k == NULL)
-			return (-1);
-	}
 	error = kern_test_sndbuf_describe(s, k, max, &n);
 	if (error != 0) {
 		free(k);
@@ -329,16 +336,8 @@ uk_test_rcvbuf_describe(int s, struct uk_test_rdesc *d, int max)
 	struct kt_rdesc *k;
 	int error, i, n;
 
-	if (max < 0 || (max > 0 && d == NULL)) {
-		errno = EINVAL;
+	if (desc_alloc(max, d, sizeof(*k), (void **)&k) != 0)
 		return (-1);
-	}
-	k = NULL;
-	if (max > 0) {
-		k = calloc((size_t)max, sizeof(*k));
-		if (k == NULL)
-			return (-1);
-	}
 	error = kern_test_rcvbuf_describe(s, k, max, &n);
 	if (error != 0) {
 		free(k);

@@ -160,6 +160,19 @@ tcp_sink_detach(struct socket *so)
 	so->so_pcb = NULL;
 }
 
+/* TCP carries no control messages: an empty one is ignored. */
+static int
+tcp_usr_control(struct mbuf *control)
+{
+	int error;
+
+	if (control == NULL)
+		return (0);
+	error = control->m_len > 0 ? EINVAL : 0;
+	m_freem(control);
+	return (error);
+}
+
 /*
  * tcp_usr_send(): TCP carries no control messages.  On an error, data
  * sent not ready stays the caller's (it frees it); other data is freed.
@@ -171,15 +184,9 @@ tcp_sink_send(struct socket *so, int flags, struct mbuf *m,
 	struct tcp_sink_pcb *pcb;
 	int error;
 
-	error = 0;
-	if (control != NULL) {
-		if (control->m_len > 0) {
-			m_freem(control);
-			error = EINVAL;
-			goto out;
-		}
-		m_freem(control);
-	}
+	error = tcp_usr_control(control);
+	if (error != 0)
+		goto out;
 	pcb = so->so_pcb;
 	SOCK_SENDBUF_LOCK(so);
 	if (pcb->dropped) {
@@ -344,15 +351,9 @@ tcp_usr_send(struct socket *so, int flags, struct mbuf *m,
 	struct tcpcb *tp;
 	int error;
 
-	error = 0;
-	if (control != NULL) {
-		if (control->m_len > 0) {
-			m_freem(control);
-			error = EINVAL;
-			goto out;
-		}
-		m_freem(control);
-	}
+	error = tcp_usr_control(control);
+	if (error != 0)
+		goto out;
 	tp = intotcpcb(so);
 	TCP_LOCK(tp);
 	if ((tp->t_flags & TF_DROPPED) != 0 ||
