@@ -59,17 +59,26 @@ replay_usage(FILE *fp)
 	    "the same bytes\n"
 	    "  tx     uktls's transmit path, sent one record per sendmsg, "
 	    "gives the same bytes\n"
-	    "  rx     uktls's receive path: not available yet (counted as "
-	    "not verifiable,\n"
-	    "         never as passed)\n"
-	    "Records FreeBSD KTLS cannot produce (TLS 1.3 padding, "
-	    "KeyUpdate, encrypt-\n"
-	    "then-MAC, suites it lacks, ...) are counted as not "
-	    "verifiable, with the reason.\n"
+	    "  rx     uktls's receive path, fed the captured segments, "
+	    "gives each record\n"
+	    "         back whole: type, length and plaintext as the model "
+	    "has them\n"
+	    "A record is verified when the model and every datapath check "
+	    "that applies\n"
+	    "to it passed: transmit where FreeBSD KTLS could have produced "
+	    "it (not TLS 1.3\n"
+	    "padding, KeyUpdate, empty records, long CBC padding), receive "
+	    "where it can\n"
+	    "take it (not TLS 1.0, nor after a KeyUpdate).  Records neither "
+	    "applies to\n"
+	    "(encrypt-then-MAC, suites KTLS lacks, ...) are counted as not "
+	    "verifiable,\n"
+	    "with the reason.\n"
 	    "\n"
 	    "  --keylog FILE         NSS key log (SSLKEYLOGFILE)\n"
-	    "  --mode MODE           sw (default); ifnet and toe are not "
-	    "available yet\n"
+	    "  --mode MODE           sw (default); ifnet and toe: no "
+	    "simulated device in\n"
+	    "                        this build (exit status 2)\n"
 	    "  --json                one JSON object on stdout\n"
 	    "  --dump-plaintext DIR  write each direction's application "
 	    "data to\n"
@@ -152,11 +161,14 @@ json_dir(FILE *fp, const struct rp_dir_result *d)
 	json_reasons(fp, &d->total);
 	fprintf(fp, ", \"plaintext_bytes\": %llu, \"handshake_records\": %llu, "
 	    "\"handoff\": %s, \"segments\": %llu, \"rx_segments\": %llu, "
-	    "\"wire_bytes\": %llu, \"checks\": {",
+	    "\"rx_sessions\": %llu, \"rx_plaintext_bytes\": %llu, "
+	    "\"rx_held_peak\": %zu, \"wire_bytes\": %llu, \"checks\": {",
 	    (unsigned long long)d->plaintext_bytes,
 	    (unsigned long long)d->handshake_records,
 	    d->handoff ? "true" : "false", (unsigned long long)d->segments,
 	    (unsigned long long)d->rx_segments,
+	    (unsigned long long)d->rx_sessions,
+	    (unsigned long long)d->rx_plaintext_bytes, d->rx_held_peak,
 	    (unsigned long long)d->wire_bytes);
 	for (c = 0; c < RP_NCHECKS; c++) {
 		fprintf(fp, "%s\"%s\": ", c > 0 ? ", " : "",
@@ -227,7 +239,9 @@ human_dir(const char *who, const struct rp_dir_result *d)
 			    d->total.reasons[i].why,
 			    (unsigned long long)d->total.reasons[i].n);
 	}
-	printf(")");
+	printf("; passed: tx %llu, rx %llu)",
+	    (unsigned long long)d->check[RP_CHECK_TX].verified,
+	    (unsigned long long)d->check[RP_CHECK_RX].verified);
 }
 
 static void
@@ -554,6 +568,14 @@ cmd_replay(int argc, char **argv)
 	    (unsigned long long)tot.pcap.frames,
 	    (unsigned long long)tot.connections,
 	    (unsigned long long)tot.tls_connections);
+	printf("replay: by check (passed/failed/not verifiable):");
+	for (ch = 0; ch < RP_NCHECKS; ch++)
+		printf("%s %s %llu/%llu/%llu", ch > 0 ? "," : "",
+		    rp_check_name((enum rp_check)ch),
+		    (unsigned long long)tot.check[ch][0],
+		    (unsigned long long)tot.check[ch][1],
+		    (unsigned long long)tot.check[ch][2]);
+	printf("\n");
 	if (o.be->rx_missing != NULL)
 		printf("replay: %s (%llu records not checked on receive)\n",
 		    o.be->rx_missing,

@@ -252,6 +252,7 @@ struct rp_rec {
 	unsigned	 epoch;		/* traffic key generation */
 	uint64_t	 frame;		/* frame holding its first byte */
 	uint32_t	 tcp_seq;	/* TCP seq of its first byte */
+	uint64_t	 off;		/* stream offset of its first byte */
 	uint8_t		 type;		/* content type (inner, TLS 1.3) */
 	const uint8_t	*wire;		/* the record as captured */
 	size_t		 wire_len;
@@ -263,21 +264,41 @@ struct rp_rec {
 	const struct uk_suite *suite;
 };
 
+/* What the receive path gave for a record (rx_record fills it in). */
+struct rp_rx_got {
+	int		 record;	/* a record came out */
+	uint8_t		 type;		/* its TLS_GET_RECORD header */
+	uint8_t		 vmajor, vminor;
+	const uint8_t	*plain;		/* valid until the next call */
+	size_t		 plain_len;
+	int		 error;		/* errno the socket reported, or 0 */
+	int		 new_session;	/* a receive session began here */
+	size_t		 held;		/* captured bytes held for it */
+};
+
 /* The keys a TLS library hands to the kernel for one direction. */
 struct rp_handoff {
 	int		 from_client;
 	const struct tlsm_state *st;
 	uint64_t	 seq;		/* of the first record after it */
+	uint64_t	 off;		/* stream offset of that record */
 	const struct uk_suite *suite;
+	int		 rx;		/* its bytes go to rx_segment() */
 };
 
 /*
  * A way to check records through uktls.  Per direction: dir_open() when
  * the direction reaches its hand-off point, then, in capture order,
  * rx_segment() with the bytes of each captured segment from the hand-off
- * on and rx_record() / tx_record() for each record once complete, then
- * dir_close().  A NULL rx_record / tx_record means the check does not
- * exist; rx_missing / tx_missing say why.
+ * on (contiguous, starting at h->off; only when h->rx, and only while
+ * the receive check can still apply: not after a KeyUpdate or a
+ * renegotiation) and rx_record() / tx_record() for each record once
+ * complete, then dir_close().  rx_record() is called for every record
+ * the receive path can take, in order, including those the model
+ * rejected (r->plain NULL); records are skipped only where the kernel
+ * could not have received them (r->off then jumps ahead).  A NULL
+ * rx_record / tx_record means the check does not exist; rx_missing /
+ * tx_missing say why.
  */
 struct replay_backend {
 	const char	*name;
@@ -288,7 +309,7 @@ struct replay_backend {
 	void		(*rx_segment)(void *dctx, const uint8_t *p, size_t len,
 			    uint64_t frame);
 	enum rp_verdict	(*rx_record)(void *dctx, const struct rp_rec *r,
-			    char *msg, size_t msglen);
+			    struct rp_rx_got *got, char *msg, size_t msglen);
 	enum rp_verdict	(*tx_record)(void *dctx, const struct rp_rec *r,
 			    char *msg, size_t msglen);
 	/* Once, after every connection: nonzero if uktls leaked. */
@@ -329,6 +350,9 @@ struct rp_dir_result {
 	uint64_t	 plaintext_bytes;	/* application data */
 	uint64_t	 segments;
 	uint64_t	 rx_segments;	/* fed to the receive path */
+	uint64_t	 rx_sessions;	/* receive sessions (sockets) used */
+	uint64_t	 rx_plaintext_bytes; /* application data it gave */
+	size_t		 rx_held_peak;	/* most captured bytes held for it */
 	uint64_t	 wire_bytes;
 	struct rp_reasm_stats tcp;
 	int		 handoff;	/* reached */
@@ -366,6 +390,7 @@ struct rp_rec_result {
 	size_t		 wire_len;
 	const uint8_t	*plain;		/* NULL if not decrypted */
 	size_t		 plain_len;
+	const struct rp_rx_got *rx;	/* the receive check's, or NULL */
 	enum rp_verdict	 verdict;
 	enum rp_verdict	 check[RP_NCHECKS];
 	const char	*why;		/* reason or failure, or NULL */

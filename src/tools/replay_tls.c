@@ -25,11 +25,14 @@
  * The checks of an APP record: the model opens it (type and length as
  * the wire says) and seals its content again with the same sequence
  * number, explicit nonce/IV and padding, which must give the captured
- * bytes; then the backend's transmit and receive checks run.  A record
- * FreeBSD KTLS cannot produce (TLS 1.3 padding, KeyUpdate and what
- * follows it, encrypt-then-MAC, a suite or version KTLS lacks,
- * compression, ...) is counted as not verifiable with its reason; a
- * record that does not open, or comes out different, has failed.
+ * bytes; then the backend's transmit check (on records FreeBSD KTLS
+ * could have produced: not TLS 1.3 padding, KeyUpdate, empty records,
+ * long CBC padding) and receive check (on records it can take: not
+ * TLS 1.0, nor after a KeyUpdate) run.  A record is verified when the
+ * model and every datapath check that applies passed, failed when any
+ * check failed, and not verifiable, with its reason, when no datapath
+ * check applies (encrypt-then-MAC, a suite or version KTLS lacks,
+ * compression, new keys, ...).
  *
  * Directions wait for each other where they must (the client's encrypted
  * records need the server's hello); what waits is bounded.  A gap in a
@@ -121,6 +124,7 @@ struct rp_dir {
 	int		 after_ku, ku_pending, reneg, stale;
 	/* hand-off */
 	int		 handoff;
+	int		 rx_ok;		/* the receive path takes its bytes */
 	uint64_t	 handoff_off, fed_upto;
 	void		*bctx;		/* backend's state */
 	char		 dead_why[160];
@@ -385,7 +389,8 @@ rx_feed(struct rp_ctx *x, struct rp_dir *d)
 	uint64_t from, end;
 	size_t i;
 
-	if (!d->handoff)
+	/* Nothing more can be received after new keys: stop feeding. */
+	if (!d->handoff || !d->rx_ok || d->after_ku || d->stale)
 		return;
 	for (i = 0; i < d->sq_len; i++) {
 		s = &d->sq[d->sq_head + i];
@@ -393,9 +398,8 @@ rx_feed(struct rp_ctx *x, struct rp_dir *d)
 		from = s->off > d->fed_upto ? s->off : d->fed_upto;
 		if (end <= from)
 			continue;
-		if (d->bctx != NULL && x->be->rx_segment != NULL)
-			x->be->rx_segment(d->bctx, d->buf + (from - d->buf_off),
-			    (size_t)(end - from), s->frame);
+		x->be->rx_segment(d->bctx, d->buf + (from - d->buf_off),
+		    (size_t)(end - from), s->frame);
 		d->res.rx_segments++;
 		d->fed_upto = end;
 	}
@@ -1002,11 +1006,16 @@ begin_app(struct rp_ctx *x, struct rp_tls *t, struct rp_dir *d, uint64_t off)
 	d->res.handoff_seq = 0;
 	if (d->have_app_keys && t->unsupported == NULL && t->uksuite != NULL &&
 	    x->be->dir_open != NULL) {
+		/* FreeBSD has no TLS 1.0 receive sessions. */
+		h.rx = x->be->rx_segment != NULL && x->be->rx_record != NULL &&
+		    d->st.version != TLSM_V10;
 		h.from_client = from_client(t, d);
 		h.st = &d->st;
 		h.seq = d->seq;
+		h.off = off;
 		h.suite = t->uksuite;
 		d->bctx = x->be->dir_open(&h);
+		d->rx_ok = d->bctx != NULL && h.rx;
 	}
 	rx_feed(x, d);
 }
@@ -1055,13 +1064,14 @@ app_record(struct rp_ctx *x, struct rp_tls *t, struct rp_dir *d,
 	char fail[RP_NCHECKS][160];
 	const char *cwhy[RP_NCHECKS], *rx_no;
 	struct rp_rec_result rr;
+	struct rp_rx_got got;
 	struct tlsm_seal_opts so;
 	struct tlsm_state before, sst;
 	struct rp_rec br;
 	const char *notver;
 	size_t plen, slen, xlen, pad, body, mlen, minimal, i;
 	uint8_t type;
-	int error, opened, etm, c;
+	int error, opened, etm, c, tx_on, rx_on;
 
 	rec_result_init(t, d, &rr, rec, reclen);
 	rr.app_phase = 1;
@@ -1165,7 +1175,7 @@ app_record(struct rp_ctx *x, struct rp_tls *t, struct rp_dir *d,
 	if (notver == NULL && rr.check[RP_CHECK_MODEL] == RP_NOTVER)
 		notver = "not decrypted";
 
-	/* The backend's checks run on records KTLS could have made. */
+	/* The backend's checks. */
 	memset(&br, 0, sizeof(br));
 	br.from_client = rr.from_client;
 	br.index = d->res.records;
@@ -1173,6 +1183,7 @@ app_record(struct rp_ctx *x, struct rp_tls *t, struct rp_dir *d,
 	br.epoch = rr.epoch;
 	br.frame = rr.frame;
 	br.tcp_seq = rr.tcp_seq;
+	br.off = d->buf_off;
 	br.type = type;
 	br.wire = rec;
 	br.wire_len = reclen;
@@ -1182,47 +1193,39 @@ app_record(struct rp_ctx *x, struct rp_tls *t, struct rp_dir *d,
 	br.explicit_len = explicit_len(&before);
 	br.st = &before;
 	br.suite = t->uksuite;
-	if (rr.check[RP_CHECK_MODEL] == RP_PASS && notver == NULL &&
-	    d->bctx != NULL && x->be->tx_record != NULL)
+	/* Transmit: the records KTLS could have made. */
+	tx_on = rr.check[RP_CHECK_MODEL] == RP_PASS && notver == NULL &&
+	    x->be->tx_record != NULL;
+	if (tx_on && d->bctx != NULL)
 		rr.check[RP_CHECK_TX] = x->be->tx_record(d->bctx, &br,
 		    fail[RP_CHECK_TX], sizeof(fail[0]));
 	/*
-	 * What the receive path cannot take differs: it reads padded
-	 * records, KeyUpdate messages, empty records and long CBC padding,
-	 * and must refuse what the model refused (br.plain is NULL then).
+	 * Receive: what the receive path cannot take differs.  It reads
+	 * padded records, KeyUpdate messages, empty records and long CBC
+	 * padding, and must refuse what the model refused (br.plain is
+	 * NULL then).
 	 */
 	rx_no = t->unsupported != NULL || !t->have_msuite ?
 	    (t->unsupported != NULL ? t->unsupported : WHY_SUITE) :
 	    !d->have_app_keys ? WHY_NOKEY : d->stale ? WHY_RENEG :
 	    d->after_ku ? WHY_AFTER_KU : before.version == TLSM_V10 ?
 	    WHY_RX10 : NULL;
-	if (rx_no == NULL && d->bctx != NULL && x->be->rx_record != NULL)
-		rr.check[RP_CHECK_RX] = x->be->rx_record(d->bctx, &br,
+	rx_on = rx_no == NULL && x->be->rx_record != NULL;
+	memset(&got, 0, sizeof(got));
+	if (rx_on && d->rx_ok) {
+		rr.check[RP_CHECK_RX] = x->be->rx_record(d->bctx, &br, &got,
 		    fail[RP_CHECK_RX], sizeof(fail[0]));
+		rr.rx = &got;
+		d->res.rx_sessions += got.new_session != 0;
+		if (got.held > d->res.rx_held_peak)
+			d->res.rx_held_peak = got.held;
+		if (got.record && got.type == TLSM_CT_APP)
+			d->res.rx_plaintext_bytes += got.plain_len;
+	}
 
 	rr.plain = opened ? x->plain : NULL;
 	rr.plain_len = plen;
 	rr.type = type;
-	if (rr.check[RP_CHECK_MODEL] == RP_FAIL ||
-	    rr.check[RP_CHECK_TX] == RP_FAIL ||
-	    rr.check[RP_CHECK_RX] == RP_FAIL) {
-		rr.verdict = RP_FAIL;
-		for (c = 0; c < RP_NCHECKS; c++)
-			if (rr.check[c] == RP_FAIL) {
-				rr.why = fail[c];
-				break;
-			}
-	} else if (notver != NULL) {
-		rr.verdict = RP_NOTVER;
-		rr.why = notver;
-	} else if (rr.check[RP_CHECK_MODEL] == RP_PASS &&
-	    rr.check[RP_CHECK_TX] != RP_NOTVER) {
-		rr.verdict = RP_PASS;
-	} else {
-		rr.verdict = RP_NOTVER;
-		rr.why = x->be->tx_missing != NULL ? x->be->tx_missing :
-		    "transmit check not run";
-	}
 	for (c = 0; c < RP_NCHECKS; c++) {
 		cwhy[c] = NULL;
 		if (rr.check[c] != RP_NOTVER)
@@ -1238,11 +1241,44 @@ app_record(struct rp_ctx *x, struct rp_tls *t, struct rp_dir *d,
 		else if (c == RP_CHECK_TX)
 			cwhy[c] = x->be->tx_record == NULL ?
 			    x->be->tx_missing : "no transmit session";
+	}
+	/*
+	 * The verdict: failed when any check failed; verified when the
+	 * model passed and so did every datapath check that applies to the
+	 * record (transmit: KTLS could have made it; receive: KTLS can
+	 * take it), at least one of them applying; otherwise not
+	 * verifiable, for the first reason that kept a check from it.
+	 */
+	if (rr.check[RP_CHECK_MODEL] == RP_FAIL ||
+	    rr.check[RP_CHECK_TX] == RP_FAIL ||
+	    rr.check[RP_CHECK_RX] == RP_FAIL) {
+		rr.verdict = RP_FAIL;
+		for (c = 0; c < RP_NCHECKS; c++)
+			if (rr.check[c] == RP_FAIL) {
+				rr.why = fail[c];
+				break;
+			}
+	} else if (rr.check[RP_CHECK_MODEL] != RP_PASS) {
+		rr.verdict = RP_NOTVER;
+		rr.why = notver;
+	} else if (tx_on && rr.check[RP_CHECK_TX] != RP_PASS) {
+		rr.verdict = RP_NOTVER;
+		rr.why = cwhy[RP_CHECK_TX];
+	} else if (rx_on && rr.check[RP_CHECK_RX] != RP_PASS) {
+		rr.verdict = RP_NOTVER;
+		rr.why = cwhy[RP_CHECK_RX];
+	} else if (!tx_on && !rx_on) {
+		rr.verdict = RP_NOTVER;
+		rr.why = rx_no != NULL ? rx_no : notver != NULL ? notver :
+		    x->be->tx_missing != NULL ? x->be->tx_missing :
+		    "no datapath check";
+	} else
+		rr.verdict = RP_PASS;
+	for (c = 0; c < RP_NCHECKS; c++)
 		if (rr.check[c] == RP_FAIL)
 			report_failure(x, t, d, &rr, c == RP_CHECK_MODEL ?
 			    "" : c == RP_CHECK_TX ? "uktls transmit: " :
 			    "uktls receive: ", fail[c]);
-	}
 	account(x, d, &rr, cwhy);
 
 	d->seq++;

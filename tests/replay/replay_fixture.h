@@ -1,8 +1,9 @@
 /*
  * Replay tests: run replay_run() on a capture and keep what it reported
- * (every record, each direction's application data, each connection's
- * summary, the messages), read tshark's oracle files, and rewrite
- * captures (reorder, duplicate, split, drop, flip bytes) with libpcap.
+ * (every record, each direction's application data as the model and as
+ * the receive path gave it, each connection's summary, the messages),
+ * read tshark's oracle files, and rewrite captures (reorder, duplicate,
+ * split, drop, flip bytes, copy connections) with libpcap.
  */
 #ifndef REPLAY_FIXTURE_H
 #define REPLAY_FIXTURE_H
@@ -57,10 +58,16 @@ struct rf_rec {
 	enum rp_verdict	 verdict;
 	enum rp_verdict	 check[RP_NCHECKS];
 	char		 why[160];
+	/* what the receive path gave, when its check ran */
+	int		 rx_ran, rx_record, rx_error, rx_new_session;
+	uint8_t		 rx_type, rx_vminor;
+	size_t		 rx_len;
+	uint8_t		 rx_sha[32];
 };
 
 struct rf_dir {
-	struct rf_buf	 app;		/* application data */
+	struct rf_buf	 app;		/* application data (model) */
+	struct rf_buf	 rx_app;	/* application data (receive path) */
 	struct rf_rec	*rec;		/* every record, in order */
 	size_t		 nrec, cap;
 };
@@ -131,6 +138,23 @@ rf_on_record(void *arg, const struct rp_rec_result *rr)
 		    &mdlen, EVP_sha256(), NULL), 1);
 		if (rr->app_phase && rr->type == 23)
 			rf_buf_add(&d->app, rr->plain, rr->plain_len);
+	}
+	if (rr->rx != NULL) {
+		x->rx_ran = 1;
+		x->rx_record = rr->rx->record;
+		x->rx_error = rr->rx->error;
+		x->rx_new_session = rr->rx->new_session;
+		x->rx_type = rr->rx->type;
+		x->rx_vminor = rr->rx->vminor;
+		x->rx_len = rr->rx->plain_len;
+		if (rr->rx->record) {
+			ck_assert_int_eq(EVP_Digest(rr->rx->plain,
+			    rr->rx->plain_len, x->rx_sha, &mdlen,
+			    EVP_sha256(), NULL), 1);
+			if (rr->rx->type == 23)
+				rf_buf_add(&d->rx_app, rr->rx->plain,
+				    rr->rx->plain_len);
+		}
 	}
 }
 
@@ -203,22 +227,92 @@ rf_free(struct rf_run *r)
 	for (i = 0; i < r->nconn; i++)
 		for (j = 0; j < 2; j++) {
 			free(r->conn[i].dir[j].app.p);
+			free(r->conn[i].dir[j].rx_app.p);
 			free(r->conn[i].dir[j].rec);
 		}
 	free(r->msgs);
 	memset(r, 0, sizeof(*r));
 }
 
-/* How many records of a direction carry reason why. */
+/* How many records of a count carry reason why. */
 static inline uint64_t
-rf_reason(const struct rp_dir_result *d, const char *why)
+rf_count_reason(const struct rp_count *c, const char *why)
 {
 	int i;
 
-	for (i = 0; i < d->total.nreasons; i++)
-		if (strcmp(d->total.reasons[i].why, why) == 0)
-			return (d->total.reasons[i].n);
+	for (i = 0; i < c->nreasons; i++)
+		if (strcmp(c->reasons[i].why, why) == 0)
+			return (c->reasons[i].n);
 	return (0);
+}
+
+/* How many records of a direction carry reason why (the verdict). */
+static inline uint64_t
+rf_reason(const struct rp_dir_result *d, const char *why)
+{
+
+	return (rf_count_reason(&d->total, why));
+}
+
+/* The same for one check (RP_CHECK_*). */
+static inline uint64_t
+rf_check_reason(const struct rp_dir_result *d, int check, const char *why)
+{
+
+	return (rf_count_reason(&d->check[check], why));
+}
+
+/* "/tmp/uktls-replay-PID-what" (to free). */
+static inline char *
+rf_tmp_path(const char *what)
+{
+	char *p;
+
+	ck_assert_int_gt(asprintf(&p, "/tmp/uktls-replay-%d-%s", (int)getpid(),
+	    what), 0);
+	return (p);
+}
+
+/* The source tree's base + suffix (to free). */
+static inline char *
+rf_trace_file(const char *base, const char *suffix)
+{
+	char *rel, *p;
+
+	ck_assert_int_gt(asprintf(&rel, "%s%s", base, suffix), 0);
+	p = rf_path(rel);
+	free(rel);
+	return (p);
+}
+
+/* base.pcap, or else base.pcapng (to free). */
+static inline char *
+rf_trace_pcap(const char *base)
+{
+	char *p;
+
+	p = rf_trace_file(base, ".pcap");
+	if (access(p, R_OK) != 0) {
+		free(p);
+		p = rf_trace_file(base, ".pcapng");
+	}
+	return (p);
+}
+
+/* The reference run of a trace of the source tree, untouched. */
+static inline void
+rf_reference(const char *base, struct rf_run *r)
+{
+	char *pcap, *keys;
+
+	pcap = rf_trace_pcap(base);
+	keys = rf_trace_file(base, ".keys");
+	rf_replay(pcap, keys, r, NULL);
+	ck_assert_msg(r->rc == RP_EXIT_OK, "%s: exit %d: %s", base, r->rc,
+	    r->msgs);
+	ck_assert_int_eq(r->nconn, 1);
+	free(pcap);
+	free(keys);
 }
 
 /* ---- tshark's follow,tls,raw output ------------------------------------ */
@@ -326,6 +420,39 @@ rf_follow_compare(const struct rf_follow *f, const struct rf_conn *c,
 	    c->dir[1].app.len, fs->len);
 	ck_assert_uint_eq(c->res.dir[0].plaintext_bytes, fc->len);
 	ck_assert_uint_eq(c->res.dir[1].plaintext_bytes, fs->len);
+}
+
+/*
+ * What the receive path gave, direction by direction, against the
+ * oracle: all of it (full[i]), or, where the receive check stops early
+ * (a KeyUpdate), the start of it.
+ */
+static inline void
+rf_follow_compare_rx(const struct rf_follow *f, const struct rf_conn *c,
+    const int full[2], const char *what)
+{
+	const struct rf_buf *o[2], *g;
+	int i;
+
+	ck_assert_msg(f->ok, "%s: no follow output", what);
+	if (strcmp(f->node0, ":0") == 0) {
+		ck_assert_uint_eq(c->dir[0].rx_app.len + c->dir[1].rx_app.len,
+		    0);
+		return;
+	}
+	i = strcmp(f->node0, c->res.client) == 0 ? 0 : 1;
+	o[0] = &f->data[i];
+	o[1] = &f->data[!i];
+	for (i = 0; i < 2; i++) {
+		g = &c->dir[i].rx_app;
+		ck_assert_msg(full[i] ? g->len == o[i]->len : g->len <= o[i]->len,
+		    "%s: %s data received: %zu bytes, oracle %zu", what,
+		    i == 0 ? "client" : "server", g->len, o[i]->len);
+		ck_assert_msg(g->len == 0 || memcmp(g->p, o[i]->p, g->len) == 0,
+		    "%s: %s data received differs from the oracle", what,
+		    i == 0 ? "client" : "server");
+		ck_assert_uint_eq(c->res.dir[i].rx_plaintext_bytes, g->len);
+	}
 }
 
 /* ---- rewriting captures --------------------------------------------------- */
@@ -471,6 +598,105 @@ rf_cap_add_slice(struct rf_cap *c, const struct rf_pkt *k, size_t a, size_t b)
 	h.caplen = h.len = (bpf_u_int32)(o.payload + (b - a));
 	rf_cap_add(c, &h, f);
 	free(f);
+}
+
+/* Is frame k from the server (source port 4433) with payload? */
+static inline int
+rf_server_data(const struct rf_pkt *k, struct rf_tcpoff *o)
+{
+
+	return (rf_tcp_of(k, o) == 0 && o->len > 0 &&
+	    k->data[o->tcp] == 0x11 && k->data[o->tcp + 1] == 0x51);
+}
+
+/*
+ * n copies of the trace base in one file, copy i on client port + i,
+ * interleaved packet by packet.  mutate() may change the first copy's
+ * packets.  (Ethernet, IPv4; the server on port 4433.)
+ */
+static inline void
+rf_copies(const char *base, const char *tmp, int n,
+    void (*mutate)(struct rf_cap *, void *), void *arg)
+{
+	struct rf_cap in, out, first;
+	struct rf_pkt k;
+	struct rf_tcpoff o;
+	char *pcap;
+	size_t i, po;
+	unsigned port;
+	int j;
+
+	pcap = rf_trace_pcap(base);
+	rf_cap_read(pcap, &in);
+	rf_cap_read(pcap, &first);
+	if (mutate != NULL)
+		mutate(&first, arg);
+	memset(&out, 0, sizeof(out));
+	out.dlt = in.dlt;
+	for (i = 0; i < in.n; i++) {
+		rf_cap_add(&out, &first.pkt[i].h, first.pkt[i].data);
+		for (j = 1; j < n; j++) {
+			rf_cap_add(&out, &in.pkt[i].h, in.pkt[i].data);
+			k = out.pkt[out.n - 1];
+			ck_assert_int_eq(rf_tcp_of(&k, &o), 0);
+			/* The client's port is the one that is not 4433. */
+			po = k.data[o.tcp] == 0x11 && k.data[o.tcp + 1] == 0x51 ?
+			    o.tcp + 2 : o.tcp;
+			port = ((unsigned)k.data[po] << 8 | k.data[po + 1]) +
+			    (unsigned)j;
+			k.data[po] = (uint8_t)(port >> 8);
+			k.data[po + 1] = (uint8_t)port;
+		}
+	}
+	rf_cap_write(&out, tmp);
+	rf_cap_free(&in);
+	rf_cap_free(&first);
+	rf_cap_free(&out);
+	free(pcap);
+}
+
+/* The same trace twice, as rf_copies(). */
+static inline void
+rf_two_connections(const char *base, const char *tmp,
+    void (*mutate)(struct rf_cap *, void *), void *arg)
+{
+
+	rf_copies(base, tmp, 2, mutate, arg);
+}
+
+/*
+ * XOR bit (0: 0x20) into the byte at TCP seq of the server's stream (or
+ * the client's), in every captured copy of it.
+ */
+struct rf_flip {
+	uint32_t	tcp_seq;
+	uint8_t		bit;
+	int		client;
+	int		done;
+};
+
+static inline void
+rf_flip_byte(struct rf_cap *c, void *arg)
+{
+	struct rf_flip *fl = arg;
+	struct rf_tcpoff o;
+	uint32_t seq;
+	size_t i;
+	int srv;
+
+	for (i = 0; i < c->n; i++) {
+		if (rf_tcp_of(&c->pkt[i], &o) != 0 || o.len == 0)
+			continue;
+		srv = rf_server_data(&c->pkt[i], &o);
+		if (srv == fl->client)
+			continue;
+		seq = rf_get32(c->pkt[i].data + o.tcp + 4);
+		if (fl->tcp_seq - seq < o.len) {
+			c->pkt[i].data[o.payload + (fl->tcp_seq - seq)] ^=
+			    fl->bit != 0 ? fl->bit : 0x20;
+			fl->done++;
+		}
+	}
 }
 
 #endif /* REPLAY_FIXTURE_H */

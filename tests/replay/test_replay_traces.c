@@ -4,11 +4,13 @@
  * result is held against tshark, the independent oracle:
  *
  *   - no record fails; records FreeBSD KTLS can produce are verified by
- *     the model and the uktls transmit path, the rest are not
- *     verifiable for the reason the capture was made to show;
- *   - each direction's decrypted application data is what tshark
- *     decrypted (the committed follow,tls,raw output, and tshark run live
- *     when it is installed);
+ *     the model and the uktls transmit path, records it can receive by
+ *     the model and the uktls receive path (fed the captured segments),
+ *     the rest are not verifiable for the reason the capture was made to
+ *     show;
+ *   - each direction's decrypted application data, from the model and
+ *     from the receive path, is what tshark decrypted (the committed
+ *     follow,tls,raw output, and tshark run live when it is installed);
  *   - the record list is tshark's: lengths and types in order, and for
  *     the third-party captures also each encrypted record's sequence
  *     number, key epoch and plaintext hash.
@@ -141,9 +143,11 @@ have_tshark(void)
 	return (system("command -v tshark >/dev/null 2>&1") == 0);
 }
 
-/* tshark run now on pcap with keys: the same plaintext. */
+/* tshark run now on pcap with keys: the same plaintext (rx_full: the
+ * receive path's too, NULL: it gave none). */
 static void
-tshark_live(const char *pcap, const char *keys, const struct rf_conn *c)
+tshark_live(const char *pcap, const char *keys, const struct rf_conn *c,
+    const int *rx_full)
 {
 	struct rf_follow f;
 	char *cmd;
@@ -157,20 +161,56 @@ tshark_live(const char *pcap, const char *keys, const struct rf_conn *c)
 	rf_follow_read(fp, &f);
 	ck_assert_int_eq(pclose(fp), 0);
 	rf_follow_compare(&f, c, "live tshark");
+	if (rx_full != NULL)
+		rf_follow_compare_rx(&f, c, rx_full, "live tshark");
 	rf_follow_free(&f);
 	free(cmd);
+}
+
+/* A record's verdict from its checks: failed if one failed, verified
+ * when a datapath check passed and none that applies was left out. */
+static void
+verdict_of_checks(const char *name, const struct rf_conn *c)
+{
+	const struct rf_rec *x;
+	size_t j;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < c->dir[i].nrec; j++) {
+			x = &c->dir[i].rec[j];
+			if (!x->app_phase)
+				continue;
+			ck_assert_int_ne(x->check[RP_CHECK_MODEL], RP_FAIL);
+			ck_assert_int_ne(x->check[RP_CHECK_TX], RP_FAIL);
+			ck_assert_int_ne(x->check[RP_CHECK_RX], RP_FAIL);
+			if (x->verdict != RP_PASS)
+				continue;
+			ck_assert_int_eq(x->check[RP_CHECK_MODEL], RP_PASS);
+			ck_assert_msg(x->check[RP_CHECK_TX] == RP_PASS ||
+			    x->check[RP_CHECK_RX] == RP_PASS, "%s: record "
+			    "%zu verified by neither datapath", name, j);
+			/* What the receive path gave is the model's. */
+			if (x->check[RP_CHECK_RX] == RP_PASS) {
+				ck_assert(x->rx_record && x->has_sha);
+				ck_assert_uint_eq(x->rx_len, x->plain_len);
+				ck_assert_uint_eq(x->rx_type, x->type);
+				ck_assert_int_eq(memcmp(x->rx_sha, x->sha, 32),
+				    0);
+			}
+		}
 }
 
 START_TEST(test_own_trace)
 {
 	char *pcap, *keys, *follow, *records, *rel;
-	const struct rp_dir_result *cd, *sd;
+	const struct rp_dir_result *cd, *sd, *d;
 	struct rf_follow f;
 	struct rf_run r;
 	struct rf_conn *c;
 	const char *name;
 	FILE *fp;
-	int i, j;
+	int i, tls10, etm, ku, rx_full[2];
 
 	ck_assert_int_lt(_i, nown);
 	name = own[_i];
@@ -193,22 +233,38 @@ START_TEST(test_own_trace)
 	ck_assert_uint_eq(r.tot.failed, 0);
 	cd = &c->res.dir[0];
 	sd = &c->res.dir[1];
+	tls10 = strncmp(name, "tls10-", 6) == 0;
+	etm = strstr(name, "etm") != NULL;
+	ku = strstr(name, "keyupdate") != NULL;
 	for (i = 0; i < 2; i++) {
-		ck_assert(c->res.dir[i].handoff);
-		ck_assert_uint_gt(c->res.dir[i].records, 0);
-		ck_assert_uint_eq(c->res.dir[i].records,
-		    c->res.dir[i].total.verified +
-		    c->res.dir[i].total.not_verifiable);
+		d = &c->res.dir[i];
+		ck_assert(d->handoff);
+		ck_assert_uint_gt(d->records, 0);
+		ck_assert_uint_eq(d->records, d->total.verified +
+		    d->total.not_verifiable);
 		/* Every record was opened and sealed again by the model. */
-		ck_assert_uint_eq(c->res.dir[i].check[RP_CHECK_MODEL].verified,
-		    c->res.dir[i].records);
-		ck_assert_uint_gt(c->res.dir[i].rx_segments, 0);
-		for (j = 0; j < (int)c->dir[i].nrec; j++)
-			if (c->dir[i].rec[j].verdict == RP_PASS)
-				ck_assert_int_eq(c->dir[i].rec[j].check[
-				    RP_CHECK_TX], RP_PASS);
+		ck_assert_uint_eq(d->check[RP_CHECK_MODEL].verified,
+		    d->records);
+		ck_assert_uint_eq(d->check[RP_CHECK_RX].failed, 0);
+		if (tls10 || etm) {
+			/* Nothing for the receive path. */
+			ck_assert_uint_eq(d->rx_segments, 0);
+			ck_assert_uint_eq(d->rx_sessions, 0);
+			ck_assert_uint_eq(rf_check_reason(d, RP_CHECK_RX,
+			    tls10 ? "TLS 1.0 receive not supported by FreeBSD "
+			    "KTLS" : "encrypt-then-MAC"), d->records);
+		} else {
+			/* One receive session took the whole direction,
+			 * holding about a record at a time. */
+			ck_assert_uint_gt(d->rx_segments, 0);
+			ck_assert_uint_eq(d->rx_sessions, 1);
+			ck_assert_uint_gt(d->rx_held_peak, 0);
+			ck_assert_uint_le(d->rx_held_peak, 16384 + 2048 + 5 +
+			    65535);
+		}
 	}
-	if (strstr(name, "etm") != NULL) {
+	verdict_of_checks(name, c);
+	if (etm) {
 		ck_assert(c->res.etm);
 		for (i = 0; i < 2; i++) {
 			ck_assert_uint_eq(c->res.dir[i].total.verified, 0);
@@ -216,29 +272,49 @@ START_TEST(test_own_trace)
 			    "encrypt-then-MAC"), c->res.dir[i].records);
 		}
 	} else if (strstr(name, "padding") != NULL) {
-		ck_assert_uint_eq(cd->total.not_verifiable, 0);
-		ck_assert_uint_gt(rf_reason(sd, "TLS 1.3 record padding"), 0);
-		ck_assert_uint_eq(rf_reason(sd, "TLS 1.3 record padding"),
-		    sd->total.not_verifiable);
-	} else if (strstr(name, "keyupdate") != NULL) {
+		/* KTLS never pads, but it receives padded records. */
+		ck_assert_uint_eq(cd->total.verified, cd->records);
+		ck_assert_uint_eq(sd->total.verified, sd->records);
+		ck_assert_uint_gt(rf_check_reason(sd, RP_CHECK_TX,
+		    "TLS 1.3 record padding"), 0);
+		ck_assert_uint_eq(rf_check_reason(sd, RP_CHECK_TX,
+		    "TLS 1.3 record padding"),
+		    sd->check[RP_CHECK_TX].not_verifiable);
+		ck_assert_uint_eq(sd->check[RP_CHECK_RX].verified,
+		    sd->records);
+	} else if (ku) {
 		for (i = 0; i < 2; i++) {
-			ck_assert_uint_gt(c->res.dir[i].total.verified, 0);
-			ck_assert_uint_ge(rf_reason(&c->res.dir[i],
+			d = &c->res.dir[i];
+			ck_assert_uint_gt(d->total.verified, 0);
+			/* KTLS sends no KeyUpdate but receives one; after
+			 * it neither path has the keys. */
+			ck_assert_uint_ge(rf_check_reason(d, RP_CHECK_TX,
 			    "KeyUpdate"), 1);
-			ck_assert_uint_gt(rf_reason(&c->res.dir[i],
+			ck_assert_uint_gt(rf_reason(d,
 			    "after KeyUpdate (new traffic keys)"), 0);
+			ck_assert_uint_eq(rf_reason(d,
+			    "after KeyUpdate (new traffic keys)"),
+			    d->total.not_verifiable);
+			ck_assert_uint_eq(d->check[RP_CHECK_RX].verified,
+			    d->total.verified);
+			ck_assert_uint_gt(d->check[RP_CHECK_RX].verified,
+			    d->check[RP_CHECK_TX].verified);
 		}
 	} else {
 		for (i = 0; i < 2; i++) {
-			ck_assert_msg(c->res.dir[i].total.verified ==
-			    c->res.dir[i].records, "%s: %s: %llu of %llu "
-			    "verified", name, i == 0 ? "client" : "server",
-			    (unsigned long long)c->res.dir[i].total.verified,
-			    (unsigned long long)c->res.dir[i].records);
-			ck_assert_uint_eq(c->res.dir[i].check[RP_CHECK_TX].verified,
-			    c->res.dir[i].records);
+			d = &c->res.dir[i];
+			ck_assert_msg(d->total.verified == d->records,
+			    "%s: %s: %llu of %llu verified", name, i == 0 ?
+			    "client" : "server",
+			    (unsigned long long)d->total.verified,
+			    (unsigned long long)d->records);
+			ck_assert_uint_eq(d->check[RP_CHECK_TX].verified,
+			    d->records);
+			ck_assert_uint_eq(d->check[RP_CHECK_RX].verified,
+			    tls10 ? 0 : d->records);
 		}
 	}
+	rx_full[0] = rx_full[1] = !ku;
 
 	fp = fopen(follow, "r");
 	ck_assert_msg(fp != NULL, "%s: %s", follow, strerror(errno));
@@ -246,10 +322,18 @@ START_TEST(test_own_trace)
 	fclose(fp);
 	rf_follow_compare(&f, c, follow);
 	ck_assert_uint_gt(f.data[0].len + f.data[1].len, 0);
+	if (tls10 || etm) {
+		ck_assert_uint_eq(c->dir[0].rx_app.len, 0);
+		ck_assert_uint_eq(c->dir[1].rx_app.len, 0);
+	} else {
+		rf_follow_compare_rx(&f, c, rx_full, follow);
+		ck_assert_uint_gt(c->dir[0].rx_app.len +
+		    c->dir[1].rx_app.len, 0);
+	}
 	rf_follow_free(&f);
 	own_records_compare(records, c);
 	if (have_tshark())
-		tshark_live(pcap, keys, c);
+		tshark_live(pcap, keys, c, tls10 || etm ? NULL : rx_full);
 
 	rf_free(&r);
 	free(pcap);
@@ -430,7 +514,7 @@ pub_check(int i, int relevant)
 	struct rf_run r;
 	struct rf_conn *c;
 	const char *why;
-	int k, j, etm, nokey, decrypts;
+	int k, j, etm, nokey, decrypts, rx_full[2];
 	FILE *fp;
 
 	pb = &pubs[i];
@@ -445,6 +529,7 @@ pub_check(int i, int relevant)
 		free(rel);
 	}
 	etm = strcmp(pb->etm, "YES") == 0;
+	rx_full[0] = rx_full[1] = 1;
 
 	rf_replay(pcap, keylog, &r, NULL);
 	ck_assert_msg(r.tot.failed == 0, "%s: %s", pb->pcap, r.msgs);
@@ -464,13 +549,19 @@ pub_check(int i, int relevant)
 		for (j = 0; j < 2; j++) {
 			const struct rp_dir_result *d = &r.conn[k].res.dir[j];
 
+			ck_assert_uint_eq(d->check[RP_CHECK_RX].failed, 0);
 			if (relevant) {
-				/* Only KeyUpdate keeps a record from KTLS. */
+				/* Only new keys keep a record from KTLS. */
 				ck_assert_uint_eq(d->total.not_verifiable,
-				    rf_reason(d, "KeyUpdate") + rf_reason(d,
+				    rf_reason(d,
 				    "after KeyUpdate (new traffic keys)"));
+				ck_assert_uint_eq(d->check[RP_CHECK_RX].verified,
+				    d->records - d->total.not_verifiable);
+				ck_assert_uint_le(d->rx_sessions, 1);
 				continue;
 			}
+			ck_assert_uint_eq(d->check[RP_CHECK_RX].verified, 0);
+			ck_assert_uint_eq(d->rx_segments, 0);
 			why = nokey ? "no key in key log" :
 			    strcmp(pb->relevant, "no (EtM)") == 0 ?
 			    "encrypt-then-MAC" : strcmp(pb->version,
@@ -498,6 +589,12 @@ pub_check(int i, int relevant)
 		rf_follow_read(fp, &f);
 		fclose(fp);
 		rf_follow_compare(&f, &r.conn[0], pb->pcap);
+		for (j = 0; j < 2; j++)
+			rx_full[j] = r.conn[0].res.dir[j].total.not_verifiable
+			    == 0;
+		if (relevant)
+			rf_follow_compare_rx(&f, &r.conn[0], rx_full,
+			    pb->pcap);
 		rf_follow_free(&f);
 		free(follow);
 	}
@@ -507,7 +604,7 @@ pub_check(int i, int relevant)
 	free(records);
 	if (relevant && have_tshark() && strncmp(pb->pcap, "illustrated", 11)
 	    == 0)
-		tshark_live(pcap, keylog, c);
+		tshark_live(pcap, keylog, c, rx_full);
 	rf_free(&r);
 	free(pcap);
 	free(keylog);
