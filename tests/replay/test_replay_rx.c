@@ -12,6 +12,8 @@
  *     direction verifies in a new receive session;
  *   - a receive check that is wrong on purpose (the expected plaintext
  *     or type changed): the check fails and says how;
+ *   - a record not given to the receive check: the next one starts a
+ *     new session where it begins;
  *   - more connections at once than receive sockets are kept open: the
  *     closed ones start again where they were, nothing fails;
  *   - what a direction holds for the receive check stays about one
@@ -229,7 +231,7 @@ END_TEST
  * receive check must notice.
  */
 static const struct replay_backend *wrap_sw;
-static int wrap_mode;		/* 1 plaintext, 2 type, 3 length */
+static int wrap_mode;		/* 1 plaintext, 2 type, 3 length, 4 skip */
 static uint64_t wrap_index;
 static uint8_t wrap_buf[1 << 15];
 
@@ -241,6 +243,11 @@ wrap_rx_record(void *dctx, const struct rp_rec *r, struct rp_rx_got *got,
 
 	if (r->from_client || r->index != wrap_index || r->plain == NULL)
 		return (wrap_sw->rx_record(dctx, r, got, msg, msglen));
+	if (wrap_mode == 4) {
+		/* As if the kernel could not have taken it. */
+		memset(got, 0, sizeof(*got));
+		return (RP_PASS);
+	}
 	r2 = *r;
 	ck_assert_uint_gt(r->plain_len, 100);
 	ck_assert_uint_le(r->plain_len, sizeof(wrap_buf));
@@ -302,6 +309,52 @@ START_TEST(test_rx_check_fails)
 	    r.msgs);
 	/* The record was read all the same: the next ones still pass. */
 	all_pass_but(&r.conn[0], 1, i);
+	rf_free(&ref);
+	rf_free(&r);
+	free(pcap);
+	free(keys);
+}
+END_TEST
+
+/*
+ * A record the receive path is not given (as a TLS 1.3 ChangeCipherSpec
+ * after the hand-off would not be): its bytes were fed, so the socket's
+ * stream does not go on to the next record; that one starts a new
+ * session at its own sequence number and offset, and the rest verifies.
+ */
+START_TEST(test_rx_skipped_record)
+{
+	struct replay_backend wrap;
+	struct rf_run ref, r;
+	const struct rf_dir *d;
+	char *pcap, *keys;
+	const char *why;
+	size_t i, skip;
+
+	rf_reference(TRACE13, &ref);
+	wrap_sw = replay_backend_find("sw", &why);
+	ck_assert_ptr_nonnull(wrap_sw);
+	wrap = *wrap_sw;
+	wrap.rx_record = wrap_rx_record;
+	wrap_mode = 4;
+	d = &ref.conn[0].dir[1];
+	for (skip = 0; skip < d->nrec; skip++)
+		if (d->rec[skip].app_phase && d->rec[skip].index == 5)
+			break;
+	ck_assert_uint_lt(skip + 1, d->nrec);
+	wrap_index = 5;
+	pcap = rf_trace_file(TRACE13, ".pcap");
+	keys = rf_trace_file(TRACE13, ".keys");
+	rf_replay_be(pcap, keys, &r, NULL, &wrap);
+	ck_assert_int_eq(r.rc, RP_EXIT_OK);
+	ck_assert_uint_eq(r.conn[0].res.dir[1].rx_sessions, 2);
+	d = &r.conn[0].dir[1];
+	ck_assert(d->rec[skip + 1].rx_new_session);
+	ck_assert(!d->rec[skip + 2].rx_new_session);
+	for (i = skip + 1; i < d->nrec; i++)
+		ck_assert_int_eq(d->rec[i].check[RP_CHECK_RX], RP_PASS);
+	ck_assert_uint_eq(d->rx_app.len + d->rec[skip].plain_len,
+	    ref.conn[0].dir[1].rx_app.len);
 	rf_free(&ref);
 	rf_free(&r);
 	free(pcap);
@@ -415,6 +468,7 @@ replay_rx_suite(void)
 	    (int)(sizeof(flip_traces) / sizeof(flip_traces[0])));
 	tcase_add_loop_test(tc, test_rx_header_drop, 0, 2);
 	tcase_add_loop_test(tc, test_rx_check_fails, 0, 3);
+	tcase_add_test(tc, test_rx_skipped_record);
 	suite_add_tcase(s, tc);
 	tc = uktest_tcase("limits");
 	tcase_add_test(tc, test_rx_many_connections);
