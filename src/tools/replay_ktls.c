@@ -739,7 +739,7 @@ sw_rx_record(void *dctx, const struct rp_rec *r, struct rp_rx_got *got,
 	struct sw_dir *d = dctx;
 	struct rx_outcome o;
 	char st[128], why[160];
-	uint64_t end;
+	uint64_t end, held;
 	size_t i, k;
 	int found;
 
@@ -756,12 +756,13 @@ sw_rx_record(void *dctx, const struct rp_rec *r, struct rp_rx_got *got,
 		return (RP_FAIL);
 	}
 	end = r->off + r->wire_len;
-	if (r->off < (d->q != NULL ? d->q->off : d->rx_fed) || end > d->rx_fed) {
+	held = d->q != NULL ? d->q->off : d->rx_fed;
+	if (r->off < held || end > d->rx_fed) {
 		snprintf(msg, msglen, "the record's bytes (stream offset "
 		    "%llu-%llu) were not all given to the receive path "
 		    "(%llu-%llu held)", (unsigned long long)r->off,
-		    (unsigned long long)end, (unsigned long long)(d->q != NULL ?
-		    d->q->off : d->rx_fed), (unsigned long long)d->rx_fed);
+		    (unsigned long long)end, (unsigned long long)held,
+		    (unsigned long long)d->rx_fed);
 		return (RP_FAIL);
 	}
 	/* A new session where the socket's stream does not go on to r. */

@@ -445,7 +445,8 @@ rf_follow_compare_rx(const struct rf_follow *f, const struct rf_conn *c,
 	o[1] = &f->data[!i];
 	for (i = 0; i < 2; i++) {
 		g = &c->dir[i].rx_app;
-		ck_assert_msg(full[i] ? g->len == o[i]->len : g->len <= o[i]->len,
+		ck_assert_msg(full[i] ? g->len == o[i]->len :
+		    g->len <= o[i]->len,
 		    "%s: %s data received: %zu bytes, oracle %zu", what,
 		    i == 0 ? "client" : "server", g->len, o[i]->len);
 		ck_assert_msg(g->len == 0 || memcmp(g->p, o[i]->p, g->len) == 0,
@@ -640,8 +641,8 @@ rf_copies(const char *base, const char *tmp, int n,
 			k = out.pkt[out.n - 1];
 			ck_assert_int_eq(rf_tcp_of(&k, &o), 0);
 			/* The client's port is the one that is not 4433. */
-			po = k.data[o.tcp] == 0x11 && k.data[o.tcp + 1] == 0x51 ?
-			    o.tcp + 2 : o.tcp;
+			po = k.data[o.tcp] == 0x11 &&
+			    k.data[o.tcp + 1] == 0x51 ? o.tcp + 2 : o.tcp;
 			port = ((unsigned)k.data[po] << 8 | k.data[po + 1]) +
 			    (unsigned)j;
 			k.data[po] = (uint8_t)(port >> 8);

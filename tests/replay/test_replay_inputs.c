@@ -609,7 +609,8 @@ START_TEST(test_reorder_cap)
 	memset(&out, 0, sizeof(out));
 	out.dlt = in.dlt;
 	for (i = held = 0; i < in.n; i++) {
-		if (rf_server_data(&in.pkt[i], &o) && o.len > 1000 && held == 0) {
+		if (rf_server_data(&in.pkt[i], &o) && o.len > 1000 &&
+		    held == 0) {
 			held = i;
 			continue;
 		}
@@ -796,8 +797,8 @@ START_TEST(test_receive_seam)
 			ck_assert_uint_gt(d->rx_segments, 0);
 			if (ku) {
 				/* Up to the KeyUpdate, then new keys. */
-				ck_assert_uint_gt(d->check[RP_CHECK_RX].verified,
-				    2);
+				ck_assert_uint_gt(
+				    d->check[RP_CHECK_RX].verified, 2);
 				ck_assert_uint_eq(d->check[RP_CHECK_RX].
 				    not_verifiable, rf_check_reason(d,
 				    RP_CHECK_RX, "after KeyUpdate (new traffic "

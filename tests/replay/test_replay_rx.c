@@ -114,7 +114,7 @@ flip_run(const char *base, long off, uint8_t bit, struct rf_run *ref,
 static const char *flip_traces[] = {
 	"traces/tls12-aes128gcm",	/* AES-GCM, TLS 1.2 */
 	"traces/tls13-aes128gcm",	/* AES-GCM, TLS 1.3 */
-	"traces/tls13-chacha20",	/* ChaCha20-Poly1305, TLS 1.3 (pcapng) */
+	"traces/tls13-chacha20",	/* ChaCha20-Poly1305, 1.3, pcapng */
 	"traces/tls12-aes256-sha384",	/* AES-CBC, HMAC-SHA384 */
 	"traces/tls12-aes128-sha",	/* AES-CBC, HMAC-SHA1 */
 };
@@ -163,7 +163,8 @@ START_TEST(test_rx_flipped_record)
 		ck_assert_uint_eq(c->res.dir[k].rx_sessions, 1);
 		ck_assert_uint_eq(r.conn[1].res.dir[k].rx_sessions, 1);
 		ck_assert_uint_eq(r.conn[1].res.dir[k].check[RP_CHECK_RX].
-		    verified, ref.conn[0].res.dir[k].check[RP_CHECK_RX].verified);
+		    verified,
+		    ref.conn[0].res.dir[k].check[RP_CHECK_RX].verified);
 		ck_assert_uint_eq(c->res.dir[k].check[RP_CHECK_RX].verified,
 		    ref.conn[0].res.dir[k].check[RP_CHECK_RX].verified -
 		    (k == side));

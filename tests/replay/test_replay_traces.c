@@ -555,7 +555,8 @@ pub_check(int i, int relevant)
 				ck_assert_uint_eq(d->total.not_verifiable,
 				    rf_reason(d,
 				    "after KeyUpdate (new traffic keys)"));
-				ck_assert_uint_eq(d->check[RP_CHECK_RX].verified,
+				ck_assert_uint_eq(
+				    d->check[RP_CHECK_RX].verified,
 				    d->records - d->total.not_verifiable);
 				ck_assert_uint_le(d->rx_sessions, 1);
 				continue;
