@@ -534,7 +534,7 @@ rx_open(struct sw_dir *d, const struct rp_rec *r, char *msg, size_t msglen)
 	return (0);
 }
 
-/* "buffer: 1448 encrypted, 0 readable, next seq 5" */
+/* What the socket holds, for a message. */
 static void
 rx_state(const struct sw_dir *d, char *buf, size_t len)
 {
