@@ -55,10 +55,20 @@ int	uk_listen(int s, int backlog);
  * record of that type, all at once (EMSGSIZE if larger than the send
  * buffer, EAGAIN if it does not fit now).  A zero-length send on a KTLS
  * socket is EINVAL, except TLS 1.0 CBC, which sends one empty record.
+ *
+ * sendto(2), or sendmsg(2) with msg_name: a struct sockaddr_in (EINVAL
+ * if shorter, EAFNOSUPPORT for another family).  A connected socket
+ * ignores it; on one not connected yet (a socket never used becomes a
+ * TCP endpoint, as for uk_bind()) TCP checks it as FreeBSD does: EINVAL
+ * while listening, EAFNOSUPPORT for multicast, EACCES for the broadcast
+ * address.  Any other destination is ENOTCONN: there is no implied
+ * connect.
  */
 ssize_t	uk_write(int s, const void *buf, size_t len);
 ssize_t	uk_send(int s, const void *buf, size_t len, int flags);
 ssize_t	uk_sendmsg(int s, const struct msghdr *msg, int flags);
+ssize_t	uk_sendto(int s, const void *buf, size_t len, int flags,
+	    const struct sockaddr *to, socklen_t tolen);
 
 /*
  * MSG_TLSAPPDATA (FreeBSD's value; the host has no such flag): on a KTLS

@@ -171,6 +171,22 @@ bad:
 	return (KE_EINVAL);
 }
 
+/* A sendto() destination: struct sockaddr_in only. */
+static int
+uk_sendmsg_dest(const struct msghdr *msg, uint32_t *addr, uint16_t *port)
+{
+	const struct sockaddr_in *sin;
+
+	if (msg->msg_namelen < sizeof(struct sockaddr_in))
+		return (KE_EINVAL);
+	sin = msg->msg_name;
+	if (sin->sin_family != AF_INET)
+		return (KE_EAFNOSUPPORT);
+	*addr = sin->sin_addr.s_addr;
+	*port = sin->sin_port;
+	return (0);
+}
+
 ssize_t
 uk_sendmsg(int s, const struct msghdr *msg, int flags)
 {
@@ -178,6 +194,8 @@ uk_sendmsg(int s, const struct msghdr *msg, int flags)
 	struct uio auio;
 	kssize_t sent, total;
 	size_t i;
+	uint32_t to;
+	uint16_t port;
 	int error, kflags;
 
 	if (msg == NULL || (msg->msg_iovlen != 0 && msg->msg_iov == NULL) ||
@@ -193,7 +211,11 @@ uk_sendmsg(int s, const struct msghdr *msg, int flags)
 		}
 		total += (kssize_t)msg->msg_iov[i].iov_len;
 	}
+	to = 0;
+	port = 0;
 	error = uk_msgflags(flags, &kflags);
+	if (error == 0 && msg->msg_name != NULL)
+		error = uk_sendmsg_dest(msg, &to, &port);
 	if (error == 0)
 		error = uk_control(msg, &control);
 	if (error != 0)
@@ -205,10 +227,30 @@ uk_sendmsg(int s, const struct msghdr *msg, int flags)
 	auio.uio_resid = total;
 	auio.uio_segflg = UIO_USERSPACE;
 	auio.uio_rw = UIO_WRITE;
-	error = kern_sendit(s, &auio, control, kflags, &sent);
+	if (msg->msg_name != NULL)
+		error = kern_sendto(s, to, port, &auio, control, kflags, &sent);
+	else
+		error = kern_sendit(s, &auio, control, kflags, &sent);
 	if (error != 0)
 		return (uk_fail(error));
 	return ((ssize_t)sent);
+}
+
+ssize_t
+uk_sendto(int s, const void *buf, size_t len, int flags,
+    const struct sockaddr *to, socklen_t tolen)
+{
+	struct msghdr msg;
+	struct iovec iov;
+
+	iov.iov_base = (void *)(uintptr_t)buf;
+	iov.iov_len = len;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = (void *)(uintptr_t)to;
+	msg.msg_namelen = to != NULL ? tolen : 0;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	return (uk_sendmsg(s, &msg, flags));
 }
 
 ssize_t

@@ -386,7 +386,12 @@ restart:
 			goto release;
 		}
 		if ((state & SS_ISCONNECTED) == 0) {
-			if ((so->so_proto->pr_flags & PR_CONNREQUIRED) != 0) {
+			/*
+			 * sendto() on a protocol with an implied open goes
+			 * to the protocol, which checks the address.
+			 */
+			if ((so->so_proto->pr_flags & PR_CONNREQUIRED) != 0 &&
+			    (so->so_proto->pr_flags & PR_IMPLOPCL) == 0) {
 				if (!(resid == 0 && clen != 0)) {
 					SOCK_SENDBUF_UNLOCK(so);
 					error = ENOTCONN;
@@ -394,7 +399,9 @@ restart:
 				}
 			} else if (addr == NULL) {
 				SOCK_SENDBUF_UNLOCK(so);
-				error = EDESTADDRREQ;
+				error = (so->so_proto->pr_flags &
+				    PR_CONNREQUIRED) != 0 ? ENOTCONN :
+				    EDESTADDRREQ;
 				goto release;
 			}
 		}

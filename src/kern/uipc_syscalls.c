@@ -17,6 +17,7 @@
 #include "sys/ktls.h"
 #include "sys/domain.h"
 #include "sys/syscallsubr.h"
+#include "netinet/ip.h"
 
 extern u_int so_sendspace, so_recvspace;
 extern int sendfile_reverse_io, sendfile_io_mbufs;
@@ -64,9 +65,9 @@ kern_listen(int fd, int backlog)
 	return (error);
 }
 
-int
-kern_sendit(int fd, struct uio *uio, struct mbuf *control, int flags,
-    kssize_t *sent)
+static int
+sendit(int fd, struct sockaddr *to, struct uio *uio, struct mbuf *control,
+    int flags, kssize_t *sent)
 {
 	struct socket *so;
 	kssize_t len;
@@ -78,8 +79,11 @@ kern_sendit(int fd, struct uio *uio, struct mbuf *control, int flags,
 		m_freem(control);
 		return (error);
 	}
+	/* uktls: a sink never used becomes a TCP endpoint (sys/domain.h). */
+	if (to != NULL)
+		(void)tcp_sink_promote(so);
 	len = uio->uio_resid;
-	error = sosend(so, NULL, uio, NULL, control, flags);
+	error = sosend(so, to, uio, NULL, control, flags);
 	/*
 	 * sousrsend(): a stream send that made progress before it had to
 	 * stop reports the progress, not the error.
@@ -90,6 +94,29 @@ kern_sendit(int fd, struct uio *uio, struct mbuf *control, int flags,
 	*sent = len - uio->uio_resid;
 	sorele(so);
 	return (error);
+}
+
+int
+kern_sendit(int fd, struct uio *uio, struct mbuf *control, int flags,
+    kssize_t *sent)
+{
+
+	return (sendit(fd, NULL, uio, control, flags, sent));
+}
+
+int
+kern_sendto(int fd, uint32_t addr, uint16_t port, struct uio *uio,
+    struct mbuf *control, int flags, kssize_t *sent)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_len = sizeof(sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = port;
+	sin.sin_addr.s_addr = addr;
+	return (sendit(fd, (struct sockaddr *)&sin, uio, control, flags,
+	    sent));
 }
 
 int

@@ -59,6 +59,8 @@ struct sockaddr_in {
 #define	INADDR_ANY		((in_addr_t)0x00000000)
 #define	INADDR_LOOPBACK		((in_addr_t)0x7f000001)
 #define	IN_LOOPBACK(i)		(((in_addr_t)(i) & 0xff000000) == 0x7f000000)
+#define	INADDR_BROADCAST	((in_addr_t)0xffffffff)
+#define	IN_MULTICAST(i)		(((in_addr_t)(i) & 0xf0000000) == 0xe0000000)
 
 /* Ephemeral ports (net.inet.ip.portrange.first/last). */
 #define	IPPORT_EPHEMERALFIRST	49152

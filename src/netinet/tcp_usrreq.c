@@ -108,7 +108,7 @@ struct protosw tcp_protosw = {
 	.pr_name =	"tcp",
 	.pr_type =	SOCK_STREAM,
 	.pr_protocol =	IPPROTO_TCP,
-	.pr_flags =	PR_CONNREQUIRED,
+	.pr_flags =	PR_CONNREQUIRED | PR_IMPLOPCL,
 	.pr_attach =	tcp_usr_attach,
 	.pr_detach =	tcp_usr_detach,
 	.pr_send =	tcp_usr_send,
@@ -275,12 +275,15 @@ tcp_sink_promote(struct socket *so)
 	    so->so_proto->pr_name));
 	pcb = so->so_pcb;
 	SOCK_SENDBUF_LOCK(so);
-	pristine = !pcb->used && !pcb->dropped && so->so_snd.sb_mb == NULL &&
-	    so->so_snd.sb_tls_info == NULL;
+	/*
+	 * A KTLS session does not make a socket used: FreeBSD enables one
+	 * on a socket before it connects (or listens, or sends to).
+	 */
+	pristine = !pcb->used && !pcb->dropped && so->so_snd.sb_mb == NULL;
 	SOCK_SENDBUF_UNLOCK(so);
 	SOCK_RECVBUF_LOCK(so);
 	pristine = pristine && so->so_rcv.sb_mb == NULL &&
-	    so->so_rcv.sb_mtls == NULL && so->so_rcv.sb_tls_info == NULL;
+	    so->so_rcv.sb_mtls == NULL;
 	SOCK_RECVBUF_UNLOCK(so);
 	if (!pristine || SOLISTENING(so))
 		return (EISCONN);
@@ -341,12 +344,40 @@ tcp_usrclosed(struct tcpcb *tp)
 }
 
 /*
+ * sendto() on a socket that is not connected yet: FreeBSD's checks of
+ * the destination, in its order.  An address that passes them would be
+ * connected to implicitly; the shim has no implied connect (ENOTCONN,
+ * docs/differences.md).
+ */
+static int
+tcp_send_addr_check(struct tcpcb *tp, struct sockaddr *addr)
+{
+	struct sockaddr_in *sin;
+	in_addr_t a;
+
+	if (tp->t_state == TCPS_LISTEN)
+		return (EINVAL);
+	sin = (struct sockaddr_in *)addr;
+	if (sin->sin_family != AF_INET)
+		return (EAFNOSUPPORT);
+	if (sin->sin_len != sizeof(*sin))
+		return (EINVAL);
+	a = ntohl(sin->sin_addr.s_addr);
+	if (IN_MULTICAST(a))
+		return (EAFNOSUPPORT);
+	if (a == INADDR_BROADCAST)
+		return (EACCES);
+	return (ENOTCONN);
+}
+
+/*
  * tcp_usr_send(): TCP carries no control messages.  On an error, data
  * sent not ready stays the caller's (it frees it); other data is freed.
+ * A destination (sendto()) counts only before the connection exists.
  */
 static int
 tcp_usr_send(struct socket *so, int flags, struct mbuf *m,
-    struct sockaddr *addr __unused, struct mbuf *control)
+    struct sockaddr *addr, struct mbuf *control)
 {
 	struct tcpcb *tp;
 	int error;
@@ -356,6 +387,12 @@ tcp_usr_send(struct socket *so, int flags, struct mbuf *m,
 		goto out;
 	tp = intotcpcb(so);
 	TCP_LOCK(tp);
+	if (addr != NULL && (tp->t_flags & TF_DROPPED) == 0 &&
+	    tp->t_state < TCPS_SYN_SENT) {
+		error = tcp_send_addr_check(tp, addr);
+		tcp_unlock(tp);
+		goto out;
+	}
 	if ((tp->t_flags & TF_DROPPED) != 0 ||
 	    !TCPS_HAVEESTABLISHED(tp->t_state)) {
 		error = (tp->t_flags & TF_DROPPED) != 0 ? ECONNRESET :

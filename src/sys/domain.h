@@ -31,9 +31,10 @@ struct protosw *pffindproto(int family, int type, int protocol);
 /*
  * uktls: a stream socket starts as a loopback "sink" (connected, sends
  * nothing; the transmit path's unit tests take its output by hand).
- * connect, listen or bind turn a sink that was never used into a real
- * TCP endpoint (netinet/tcp_usrreq.c), IPv4 only.  0 if so is (now)
- * TCP, EISCONN for a sink that has been used.
+ * connect, listen, bind or sendto turn a sink that was never used
+ * (nothing sent or received; a KTLS session may be set) into a real TCP
+ * endpoint (netinet/tcp_usrreq.c), IPv4 only.  0 if so is (now) TCP,
+ * EISCONN for a sink that has been used.
  */
 struct socket;
 int	tcp_sink_promote(struct socket *so);

@@ -31,6 +31,7 @@ struct sockopt;
 
 /* pr_flags */
 #define	PR_CONNREQUIRED	0x0004	/* connection required by protocol */
+#define	PR_IMPLOPCL	0x0020	/* implied open: sendto() may connect */
 #define	PR_NODRAIN	0x10000	/* uktls: nothing empties so_snd by itself */
 
 struct protosw {

@@ -33,6 +33,13 @@ int	kern_listen(int fd, int backlog);
 int	kern_sendit(int fd, struct uio *uio, struct mbuf *control, int flags,
 	    kssize_t *sent);
 /*
+ * sendto(2): kern_sendit() with a destination (IPv4, network order).  A
+ * socket never used becomes a TCP endpoint first, as for bind(2); TCP
+ * checks the destination only while not connected (tcp_usr_send()).
+ */
+int	kern_sendto(int fd, uint32_t addr, uint16_t port, struct uio *uio,
+	    struct mbuf *control, int flags, kssize_t *sent);
+/*
  * recvmsg(2): at most one KTLS record per call.  *flagsp: MSG_* in
  * (MSG_PEEK, MSG_WAITALL, MSG_DONTWAIT, MSG_TLSAPPDATA), MSG_EOR out.
  * *controlp (if not NULL) gets the control mbufs for the caller to free.
