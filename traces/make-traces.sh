@@ -7,6 +7,10 @@
 #
 # usage: sh traces/make-traces.sh [NAME...]     (as root; default: all)
 #
+# The sim-* traces are written by `uktls demo` itself (the simulated
+# network, with loss and reordering): UKTLS names the executable
+# (default build/bin/uktls); they need neither root nor the tools.
+#
 # Needs: openssl, tcpdump, dumpcap and tshark (Debian: tcpdump, tshark),
 # ip (iproute2), unshare (util-linux); ethtool if present.  Each capture
 # takes a few seconds.  New captures differ from the committed ones in
@@ -17,19 +21,29 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "make-traces: run as root (needs unshare -n and a capture)" >&2
-	exit 1
-fi
-for tool in openssl tcpdump dumpcap tshark ip unshare; do
-	command -v "$tool" >/dev/null 2>&1 || {
-		echo "make-traces: $tool is missing" >&2; exit 1; }
-done
+command -v tshark >/dev/null 2>&1 || {
+	echo "make-traces: tshark is missing" >&2; exit 1; }
 
-# One RSA server certificate for every trace (RSA so that ECDHE-RSA and
-# plain RSA key exchange both work).
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" \
-    -out "$work/cert.pem" -subj /CN=localhost -days 3650 2>/dev/null
+# The real captures need root, the tools and a certificate; the first
+# one checks and makes them.
+ready=
+setup() {
+	[ -n "$ready" ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "make-traces: run as root (needs unshare -n and a" \
+		    "capture)" >&2
+		exit 1
+	fi
+	for tool in openssl tcpdump dumpcap ip unshare; do
+		command -v "$tool" >/dev/null 2>&1 || {
+			echo "make-traces: $tool is missing" >&2; exit 1; }
+	done
+	# One RSA server certificate for every trace (RSA so that
+	# ECDHE-RSA and plain RSA key exchange both work).
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" \
+	    -out "$work/cert.pem" -subj /CN=localhost -days 3650 2>/dev/null
+	ready=1
+}
 
 # data SPEC FILE: write chunks of the sizes in SPEC (k = KiB) to FILE,
 # each its own write, and a script of sleeps to replay them one by one.
@@ -60,6 +74,7 @@ data() {
 #         sll2 (-i any), pcapng (dumpcap -i lo)
 #   ADDR: 127.0.0.1 or ::1
 capture() {
+	setup
 	name=$1 link=$2 addr=$3 sargs=$4 cargs=$5
 	d="$work/$name"
 	mkdir -p "$d"
@@ -219,3 +234,25 @@ run tls13-padding en10mb 127.0.0.1 "-tls1_3 -record_padding 512" \
 # update_requested (the server answers with its own), 'k' one without.
 run tls13-keyupdate en10mb 127.0.0.1 "-tls1_3" "-tls1_3" \
     "t100 t2000 K t3000 k t50" "$MIXED"
+
+# Written by the simulator: the demo's connection under loss, reordering
+# and small segments, so the capture holds retransmissions and records
+# cut at every kind of point.
+uktls=${UKTLS:-$here/../build/bin/uktls}
+sim() {
+	name=$1; shift
+	if [ -n "$WANT" ] && ! want "$name"; then return 0; fi
+	rm -f "$here/$name.pcap" "$here/$name.keys"
+	"$uktls" demo --mode sw --pcap "$here/$name.pcap" \
+	    --keylog "$here/$name.keys" "$@" >/dev/null
+	oracle "$name" "$here/$name.pcap"
+	echo "make-traces: $name.pcap $(wc -c <"$here/$name.pcap") bytes"
+}
+sim sim-tls13-aes128gcm-loss --suite aes128-gcm-1.3 --bytes 150k \
+    --loss 5 --reorder 5 --mss 1000 --seed 11
+sim sim-tls12-chacha20-reorder --suite chacha20-poly1305-1.2 --bytes 100k \
+    --reorder 10 --seed 12
+sim sim-tls12-aes256-sha384-loss --suite aes256-cbc-sha384-1.2 --bytes 100k \
+    --loss 5 --mss 536 --seed 13
+sim sim-tls11-aes128-sha-faults --suite aes128-cbc-sha1-1.1 --bytes 60k \
+    --loss 3 --reorder 3 --seed 14
