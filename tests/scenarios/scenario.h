@@ -17,6 +17,7 @@
  *   sc_rx_read()     run the network, read every record that is ready
  *   sc_readable()    is anything readable (poll, recvmsg, the buffer)?
  *   sc_model_expect() the model opens the raw records a plain peer got
+ *   sc_fill()        write (non-blocking) until not one more byte fits
  *
  * It builds on the unit fixtures (ktls_fixture.h: model keys and record
  * opening; ktls_rx_fixture.h: record collection and the stream oracle;
@@ -321,6 +322,35 @@ sc_model_expect(const struct tlsm_suite *s, const struct tlsm_state *keys,
 	else
 		kfx_result_free(&r);
 	return (nrec);
+}
+
+/*
+ * Write stream `id` to non-blocking socket fd until not even one more
+ * byte fits: a write takes what the free space allows, and once less
+ * than the low-water mark is left only a write that fits whole goes in,
+ * so the writes get smaller until one byte fails.  What was accepted is
+ * appended to sent.  Returns the bytes written.
+ */
+static inline size_t
+sc_fill(int fd, uint32_t id, struct kfx_buf *sent)
+{
+	uint8_t buf[16384];
+	size_t chunk, total;
+	ssize_t n;
+
+	for (total = 0, chunk = sizeof(buf); chunk > 0; ) {
+		uktest_fill(buf, chunk, id, sent->len);
+		n = uk_write(fd, buf, chunk);
+		if (n < 0) {
+			ck_assert_msg(errno == EAGAIN, "uk_write: %s",
+			    strerror(errno));
+			chunk /= 2;
+			continue;
+		}
+		kfx_buf_add(sent, buf, (size_t)n);
+		total += (size_t)n;
+	}
+	return (total);
 }
 
 /* Model keys for suite s from pattern `stream`, as the unit tests do. */

@@ -50,22 +50,14 @@ fb3_open(struct fb3_conn *f, const struct tlsm_suite *s, uint64_t seed)
 static void
 fb3_fill(struct fb3_conn *f)
 {
-	uint8_t buf[20000];
-	ssize_t n;
 	int stuck;
 
 	for (stuck = 0; stuck < 2; ) {
-		uktest_fill(buf, sizeof(buf), 301, f->want.len);
-		n = uk_write(f->sv[0], buf, sizeof(buf));
-		if (n > 0) {
-			kfx_buf_add(&f->want, buf, (size_t)n);
+		if (sc_fill(f->sv[0], 301, &f->want) == 0)
+			stuck++;
+		else
 			stuck = 0;
-			continue;
-		}
-		ck_assert_int_eq(n, -1);
-		ck_assert_int_eq(errno, EAGAIN);
 		(void)uk_net_run();
-		stuck++;
 	}
 }
 
