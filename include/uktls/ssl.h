@@ -31,13 +31,15 @@
 
 #include <openssl/ssl.h>
 
+#include <uktls/ktls.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /*
  * A BIO over uk_ socket s (BIO_CLOSE: BIO_free closes it) that answers
- * libssl's KTLS controls.
+ * libssl's KTLS controls.  NULL with errno on failure.
  */
 BIO	*uk_bio_new_socket(int s, int close_flag);
 
@@ -67,7 +69,11 @@ struct uk_ssl_end {
 struct uk_ssl_pair {
 	struct uk_ssl_end	 client, server;
 	SSL_CTX			*cctx, *sctx;
-	/* Where both a hand-off and the key log gave keys: did they agree? */
+	/*
+	 * Directions libssl offered (also when refused) whose keys, IV or
+	 * salt and sequence number were compared with the key log's, and
+	 * how many of them agreed.
+	 */
 	int			 checked, agreed;
 	void			*priv;
 };
@@ -76,33 +82,79 @@ struct uk_ssl_pair {
  * A connected TCP pair (uk_socketpair_tcp()), a real libssl handshake
  * for exactly that suite (a self-signed certificate made at run time;
  * TLS 1.0/1.1 at @SECLEVEL=0; CBC without encrypt-then-MAC; no TLS 1.3
- * tickets), and KTLS switched on in both directions of both ends.  The
- * pcap tap and key-log writer of <uktls/net.h> record it if open.
- * EINVAL: unknown suite; EPROTONOSUPPORT: a suite libssl cannot
- * negotiate (aes128-cbc-sha384-1.2 exists only in FreeBSD's table).
+ * tickets), and KTLS switched on in both directions of both ends, except
+ * the receive side of TLS 1.0, which FreeBSD does not offload (rx stays
+ * UK_SSL_KTLS_NONE: libssl decrypts).  The handshake runs non-blocking,
+ * with uk_net_run() between steps, in either run mode; the sockets are
+ * left blocking.  The pcap tap and key-log writer of <uktls/net.h>
+ * record it if open (each key-log line once).  A suite of NULL is
+ * aes128-gcm-1.3.  EINVAL: unknown suite; EPROTONOSUPPORT: a suite
+ * libssl cannot negotiate (aes128-cbc-sha384-1.2 exists only in
+ * FreeBSD's table); EPROTO: the handshake failed.  On failure *p holds
+ * nothing to close.
+ *
+ * uk_ssl_pair_close(): close_notify both ways (as far as the connection
+ * allows), then everything freed and the connections closed.
  */
 int	uk_ssl_pair_open(const struct uk_ssl_pair_config *cfg,
 	    struct uk_ssl_pair *p, char *msg, size_t msglen);
 void	uk_ssl_pair_close(struct uk_ssl_pair *p);
 
 /*
- * One record of content type `type` (23 application data; 21, 22 are
- * control records), with SSL_write() where libssl handed the direction
- * over, else with uk_sendmsg() and TLS_SET_RECORD_TYPE.  Returns bytes
- * taken (a short count on a full non-blocking socket).
+ * Send `type` (23 application data; 21, 22 are control records).
+ * Application data goes with SSL_write() where libssl handed the
+ * direction over (libssl cuts it into records of up to 16 KiB and
+ * writes their plaintext through the BIO), else with uk_send() (the
+ * kernel cuts it).  A control record (at most 16 KiB: EMSGSIZE) is one
+ * record: where libssl handed the direction over, written as libssl's
+ * record layer writes one (the one-shot record-type control, then one
+ * BIO_write), else with uk_sendmsg() and TLS_SET_RECORD_TYPE.  Returns
+ * the bytes taken: all of them, or a short count (or -1 with EAGAIN)
+ * when the socket is full; as with SSL_write(), send the rest next.
  */
 ssize_t	uk_ssl_send(struct uk_ssl_end *e, uint8_t type, const void *buf,
 	    size_t len);
-/* What SSL_sendfile() does: uk_sendfile() of a page-cache file. */
+/*
+ * What SSL_sendfile() does, but with uk_sendfile() of a page-cache file
+ * on the end's uk_ socket (libssl would call the host's sendfile(2) on a
+ * host descriptor).  Returns the bytes queued; -1 only when none were.
+ * EOPNOTSUPP when the kernel does not protect the end's transmit
+ * direction, EPIPE after close_notify was sent.
+ */
 ssize_t	uk_ssl_sendfile(struct uk_ssl_end *e, int fd, off_t off,
 	    size_t len, int flags);
 /*
- * One record's plaintext (or its first len bytes) and its type; 0 at
- * the end of the stream.
+ * One record's plaintext (or its next len bytes) and its type in *type.
+ * Where the keys came from the key log: uk_recvmsg() and the record's
+ * TLS_GET_RECORD.  Where libssl reads the direction (handed over, or
+ * TLS 1.0, whose receive FreeBSD cannot offload): application data with
+ * SSL_read(); an alert goes through libssl, which acts on it (a fatal
+ * one ends the connection, close_notify ends the stream) and is returned
+ * as it came; any other control record is returned from the socket
+ * without libssl seeing it (TLS 1.0: libssl takes it too).  0 with *type
+ * 0 at the end of the stream; an empty control record is 0 with its
+ * type.  -1 with EAGAIN on a non-blocking socket with nothing to read.
  */
 ssize_t	uk_ssl_recv(struct uk_ssl_end *e, void *buf, size_t len,
 	    uint8_t *type);
 
+/*
+ * The RSA-2048 key and self-signed certificate the pair's server uses,
+ * made once per process (on first use; thread-safe) and kept until the
+ * process ends: do not free them.  0, or -1 with EIO.
+ */
+int	uk_ssl_identity(EVP_PKEY **key, X509 **cert);
+
+/*
+ * What the kernel got for one direction of an end (tx nonzero: its
+ * transmit side) as struct tls_enable, rec_seq being tx_seq or rx_seq;
+ * the pointers stay valid until uk_ssl_pair_close().  0, or -1 with
+ * ENOENT for a direction libssl protects itself, EINVAL for a bad end.
+ */
+int	uk_ssl_end_enable(const struct uk_ssl_end *e, int tx,
+	    struct tls_enable *en);
+
+/* "none", "libssl", "keylog". */
 const char *uk_ssl_ktls_name(enum uk_ssl_ktls k);
 
 #ifdef __cplusplus

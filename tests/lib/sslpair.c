@@ -7,8 +7,9 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/rsa.h>
 #include <openssl/x509.h>
+
+#include <uktls/ssl.h>
 
 #include "sslpair.h"
 
@@ -24,41 +25,23 @@ sp_fail(const char *what)
 	return (-1);
 }
 
+/* The library's certificate (<uktls/ssl.h>), made once per process. */
 int
 sslpair_global_init(void)
 {
-	X509_NAME *name;
 
 	if (sp_cert != NULL)
 		return (0);
-	sp_key = EVP_RSA_gen(2048);
-	if (sp_key == NULL)
-		return (sp_fail("RSA key generation"));
-	sp_cert = X509_new();
-	if (sp_cert == NULL)
-		return (sp_fail("X509_new"));
-	name = X509_get_subject_name(sp_cert);
-	if (X509_set_version(sp_cert, 2) != 1 ||
-	    ASN1_INTEGER_set(X509_get_serialNumber(sp_cert), 1) != 1 ||
-	    X509_gmtime_adj(X509_getm_notBefore(sp_cert), -3600) == NULL ||
-	    X509_gmtime_adj(X509_getm_notAfter(sp_cert), 86400L * 365) ==
-	    NULL || X509_set_pubkey(sp_cert, sp_key) != 1 ||
-	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-	    (const unsigned char *)"uktls test", -1, -1, 0) != 1 ||
-	    X509_set_issuer_name(sp_cert, name) != 1 ||
-	    X509_sign(sp_cert, sp_key, EVP_sha256()) <= 0) {
-		sslpair_global_free();
+	if (uk_ssl_identity(&sp_key, &sp_cert) != 0)
 		return (sp_fail("certificate"));
-	}
 	return (0);
 }
 
+/* The library keeps the certificate; only forget it here. */
 void
 sslpair_global_free(void)
 {
 
-	X509_free(sp_cert);
-	EVP_PKEY_free(sp_key);
 	sp_cert = NULL;
 	sp_key = NULL;
 }

@@ -15,8 +15,9 @@
  *
  * Settings: exactly the suite's protocol version and cipher; TLS 1.0/1.1
  * at @SECLEVEL=0; no encrypt-then-MAC (FreeBSD KTLS does MAC-then-encrypt);
- * no TLS 1.3 tickets; an RSA-2048 self-signed certificate made at run time
- * (sslpair_global_init() makes it once, e.g. before Check forks).
+ * no TLS 1.3 tickets; the RSA-2048 self-signed certificate of
+ * uk_ssl_identity() (<uktls/ssl.h>), made at run time (call
+ * sslpair_global_init() once, e.g. before Check forks).
  *
  * sslpair_keys() derives both directions' record keys from the key log the
  * pair captured (through model/tls_keys) and checks them by opening the
@@ -63,7 +64,7 @@ struct sslpair_dir {
 	uint64_t	seq;		/* of the next record */
 };
 
-/* Make the certificate (idempotent); 0 or -1.  _free releases it. */
+/* Make the certificate (idempotent); 0 or -1.  _free forgets it. */
 int	sslpair_global_init(void);
 void	sslpair_global_free(void);
 
