@@ -548,10 +548,11 @@ uks_free(struct uk_ssl_pair *p)
 	priv = p->priv;
 	for (i = 0; i < 2; i++) {
 		e = i == 0 ? &p->client : &p->server;
-		if (e->ssl != NULL)
-			SSL_free(e->ssl);	/* the BIO closes the socket */
-		else if (e->s >= 0)
+		/* The BIO, once the SSL has it, closes the socket. */
+		if ((e->ssl == NULL || SSL_get_rbio(e->ssl) == NULL) &&
+		    e->s >= 0)
 			(void)uk_close(e->s);
+		SSL_free(e->ssl);
 		e->ssl = NULL;
 		e->s = -1;
 		if (priv != NULL) {
@@ -592,7 +593,7 @@ uks_end_init(struct uk_ssl_pair *p, int idx, int s, int no_handoff)
 	bio = uk_bio_new_socket(s, BIO_CLOSE);
 	if (bio == NULL)
 		return (ENOMEM);
-	SSL_set_bio(e->ssl, bio, bio);
+	SSL_set_bio(e->ssl, bio, bio);		/* takes the one reference */
 	sd->b = uk_bio_state(bio);
 	sd->b->refuse = no_handoff;
 	if (SSL_set_ex_data(e->ssl, uks_idx, sd) != 1)
@@ -762,13 +763,16 @@ uk_ssl_send(struct uk_ssl_end *e, uint8_t type, const void *buf, size_t len)
 	case UK_SSL_KTLS_LIBSSL:
 		if (type == TLS_RLTYPE_APP)
 			return (uks_ssl_write(sd, buf, len));
-		/* What libssl's record layer does for a control record. */
+		/*
+		 * What libssl's record layer does for a control record
+		 * (an empty one, which libssl never writes, goes to the
+		 * socket: BIO_write() does not pass on zero bytes).
+		 */
+		if (len == 0)
+			return (uk_bio_send_type(e->s, buf, 0, type));
 		w = SSL_get_wbio(e->ssl);
 		(void)BIO_ctrl(w, UKB_CTRL_SET_KTLS_CTRL_MSG, type, NULL);
-		if (len == 0)
-			n = uk_bio_send_type(e->s, buf, 0, type);
-		else
-			n = BIO_write(w, buf, (int)len);
+		n = BIO_write(w, buf, (int)len);
 		if (n < 0 || (size_t)n != len) {
 			(void)BIO_ctrl(w, UKB_CTRL_CLEAR_KTLS_CTRL_MSG, 0,
 			    NULL);

@@ -265,8 +265,8 @@ ukb_record_done(struct uk_bio_dir *d, size_t tail_have)
  * Follow n wire bytes.  The bytes of the tail seen so far are counted
  * from the record's length: body_len - body_left.
  */
-static void
-ukb_parse(struct uk_bio_dir *d, const uint8_t *p, size_t n)
+void
+uk_bio_parse(struct uk_bio_dir *d, const uint8_t *p, size_t n)
 {
 	size_t body_len, have, take;
 
@@ -372,7 +372,7 @@ ukb_write(BIO *b, const char *buf, int len)
 	} else {
 		n = uk_send(st->s, buf, (size_t)len, MSG_NOSIGNAL);
 		if (n > 0)
-			ukb_parse(&st->dir[UKB_TX], (const uint8_t *)buf,
+			uk_bio_parse(&st->dir[UKB_TX], (const uint8_t *)buf,
 			    (size_t)n);
 	}
 	if (n < 0) {
@@ -507,7 +507,7 @@ ukb_read(BIO *b, char *out, int outl)
 	if (st->ktls[UKB_RX])
 		d->records++;
 	else
-		ukb_parse(d, (const uint8_t *)out, (size_t)n);
+		uk_bio_parse(d, (const uint8_t *)out, (size_t)n);
 	return ((int)n);
 }
 
@@ -524,8 +524,9 @@ ukb_set_ktls(struct uk_bio *st, int tx, void *info)
 	memset(o, 0, sizeof(*o));
 	o->offered = 1;
 	o->records = st->dir[dir].records;
-	if (info == NULL || (o->error = uk_ssl_crypto_info_keys(info,
-	    &o->keys, &o->version, &o->cipher_type)) != 0)
+	o->error = info == NULL ? EINVAL : uk_ssl_crypto_info_keys(info,
+	    &o->keys, &o->version, &o->cipher_type);
+	if (o->error != 0)
 		return (0);
 	/* Only between records: the kernel starts at a record boundary. */
 	if (st->refuse || st->kernel[dir] ||
@@ -534,7 +535,7 @@ ukb_set_ktls(struct uk_bio *st, int tx, void *info)
 	uk_ssl_keys_enable(&o->keys, &en);
 	if (uk_setsockopt(st->s, IPPROTO_TCP, tx ? TCP_TXTLS_ENABLE :
 	    TCP_RXTLS_ENABLE, &en, sizeof(en)) != 0) {
-		o->error = errno;
+		o->kernel_error = errno;
 		return (0);
 	}
 	o->taken = 1;

@@ -74,7 +74,8 @@ struct uk_bio_dir {
 struct uk_bio_offer {
 	int		offered;
 	int		taken;		/* the kernel accepted it */
-	int		error;		/* errno of a refused setsockopt */
+	int		error;		/* not translated (EINVAL) */
+	int		kernel_error;	/* errno of a refused setsockopt */
 	uint16_t	version, cipher_type;	/* Linux crypto-info */
 	struct uk_ssl_keys keys;
 	uint64_t	records;	/* the BIO's count at that moment */
@@ -107,6 +108,8 @@ struct uk_bio {
 
 /* The state of a BIO made by uk_bio_new_socket(), or NULL. */
 struct uk_bio *uk_bio_state(BIO *b);
+/* Follow n more bytes of a direction's wire records. */
+void	uk_bio_parse(struct uk_bio_dir *d, const uint8_t *p, size_t n);
 /* Is the record parser of that direction between records? */
 int	uk_bio_at_boundary(const struct uk_bio_dir *d);
 /* One record of type `type` on a KTLS socket (TLS_SET_RECORD_TYPE). */

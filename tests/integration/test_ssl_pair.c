@@ -321,6 +321,51 @@ START_TEST(test_ssl_pair_errors)
 }
 END_TEST
 
+/*
+ * The BIO's record parser, fed a stream of records cut at every size:
+ * the count, the ChangeCipherSpec mark and the last ciphertext block
+ * (TLS 1.0's next IV) come out the same.
+ */
+START_TEST(test_ssl_bio_parse)
+{
+	static const size_t body[4] = { 40, 1, 0, 37 };
+	static const uint8_t type[4] = { 22, 20, 23, 22 };
+	struct uk_bio_dir d;
+	uint8_t wire[200];
+	size_t chunk, i, len, n, off;
+
+	for (len = 0, i = 0; i < 4; i++) {
+		wire[len] = type[i];
+		wire[len + 1] = 3;
+		wire[len + 2] = 1;
+		wire[len + 3] = 0;
+		wire[len + 4] = (uint8_t)body[i];
+		uktest_fill(wire + len + 5, body[i], 90 + (uint32_t)i, 0);
+		len += 5 + body[i];
+	}
+	for (chunk = 1; chunk <= len; chunk++) {
+		memset(&d, 0, sizeof(d));
+		for (off = 0; off < len; off += n) {
+			n = len - off < chunk ? len - off : chunk;
+			uk_bio_parse(&d, wire + off, n);
+			ck_assert_int_eq(uk_bio_at_boundary(&d), off + n == 45 ||
+			    off + n == 51 || off + n == 56 || off + n == len);
+		}
+		ck_assert_uint_eq(d.records, 4);
+		ck_assert(d.ccs_seen);
+		ck_assert_uint_eq(d.ccs_mark, 2);
+		ck_assert_uint_eq(d.last_block_len, 16);
+		ck_assert_int_eq(memcmp(d.last_block, wire + len - 16, 16), 0);
+	}
+	/* A record shorter than a block keeps what it has. */
+	memset(&d, 0, sizeof(d));
+	uk_bio_parse(&d, wire + 45, 6);
+	ck_assert_uint_eq(d.records, 1);
+	ck_assert_uint_eq(d.last_block_len, 1);
+	ck_assert_uint_eq(d.last_block[0], wire[50]);
+}
+END_TEST
+
 static void
 sp_info_hdr(uint8_t *info, uint16_t version, uint16_t cipher_type)
 {
@@ -435,6 +480,7 @@ ssl_pair_suite(void)
 	tcase_add_test(tc, test_ssl_pair_short_reads);
 	tcase_add_test(tc, test_ssl_pair_errors);
 	tcase_add_test(tc, test_ssl_crypto_info);
+	tcase_add_test(tc, test_ssl_bio_parse);
 	suite_add_tcase(s, tc);
 	return (s);
 }
