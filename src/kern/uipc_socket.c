@@ -641,6 +641,33 @@ soreceive_tls_nonapp(struct mbuf *m)
 }
 
 /*
+ * A peek without a control buffer that finds an empty TLS record: the
+ * first data of a later record, skipping empty records as a read would,
+ * or NULL when only empty records are queued.  *refuse: MSG_TLSAPPDATA
+ * met a record that is not application data first.
+ */
+static struct mbuf *
+soreceive_peek_data(struct mbuf *rec, int flags, bool *refuse)
+{
+	struct mbuf *m;
+
+	*refuse = false;
+	for (; rec != NULL; rec = rec->m_nextpkt) {
+		if ((flags & MSG_TLSAPPDATA) != 0 &&
+		    rec->m_type == MT_CONTROL && soreceive_tls_nonapp(rec)) {
+			*refuse = true;
+			return (NULL);
+		}
+		for (m = rec; m != NULL && m->m_type == MT_CONTROL;
+		    m = m->m_next)
+			;
+		if (m != NULL)
+			return (m);
+	}
+	return (NULL);
+}
+
+/*
  * Receive on a stream socket (FreeBSD's soreceive_generic(), without
  * addresses, out-of-band data or atomic protocols).
  *
@@ -654,8 +681,9 @@ soreceive_tls_nonapp(struct mbuf *m)
  *
  * Where it differs from FreeBSD (docs/differences.md): a record with no
  * data (an empty TLS record) returns 0 bytes with MSG_EOR when the caller
- * takes control messages, and is skipped when it does not, so that an
- * empty record never reads as the end of the stream; MSG_TLSAPPDATA
+ * takes control messages, and is skipped when it does not (a peek looks
+ * past it), so that an empty record never reads as the end of the
+ * stream; MSG_TLSAPPDATA
  * refuses every record that is not application data, not only alerts.
  */
 int
@@ -666,7 +694,7 @@ soreceive(struct socket *so, struct uio *uio, struct mbuf **controlp,
 	struct mbuf *cm, **cme, **ctlp, *m, *nextrecord;
 	kssize_t len, orig_resid;
 	int error, flags, moff, soerr, state;
-	bool consumed;
+	bool consumed, refuse;
 
 	sb = &so->so_rcv;
 	flags = flagsp != NULL ? *flagsp & ~MSG_EOR : 0;
@@ -794,7 +822,40 @@ dontblock:
 				SOCK_RECVBUF_UNLOCK(so);
 				goto restart;
 			}
-			flags |= MSG_EOR;
+			if (controlp != NULL)
+				flags |= MSG_EOR;
+			else {
+				/*
+				 * A peek without a control buffer looks past
+				 * it the same way, taking nothing: 0 is still
+				 * only the end.
+				 */
+				m = soreceive_peek_data(nextrecord, flags,
+				    &refuse);
+				if (refuse)
+					error = ENXIO;
+				else if (m == NULL)
+					error = so_error_take(so, false);
+				if (error == 0 && m == NULL &&
+				    ((sb->sb_state & SBS_CANTRCVMORE) == 0 ||
+				    soreceive_tls_pending(sb))) {
+					if ((state & SS_NBIO) != 0 ||
+					    (flags & (MSG_DONTWAIT |
+					    MSG_NBIO)) != 0)
+						error = EWOULDBLOCK;
+					else {
+						error = sbwait_rcv(so);
+						SOCK_RECVBUF_UNLOCK(so);
+						if (error != 0)
+							goto release;
+						goto restart;
+					}
+				}
+				if (m == NULL) {
+					SOCK_RECVBUF_UNLOCK(so);
+					goto release;
+				}
+			}
 		}
 	}
 
