@@ -169,7 +169,8 @@ fb1_receive(struct fb1_run *p)
 			if (n > 0 || (n == 0 && clen != 0)) {
 				ck_assert_int_eq(flags & (MSG_EOR | MSG_CTRUNC),
 				    MSG_EOR);
-				ck_assert_uint_eq(clen, CMSG_SPACE(sizeof(tgr)));
+				ck_assert_uint_eq(clen,
+				    CMSG_SPACE(sizeof(tgr)));
 				ck_assert_uint_eq(ntohs(tgr.tls_length),
 				    (size_t)n);
 				ck_assert_uint_eq(tgr.tls_type, TLS_RLTYPE_APP);

@@ -113,11 +113,12 @@ START_TEST(fb02_sendfile_shape)
 			ck_assert_int_eq(d[i].notready, 1);
 			ck_assert_int_ge(d[i].npgs, 1);
 			ck_assert_int_le(d[i].npgs, maxpg);
-			ck_assert_int_eq(d[i].first_off, (int)(foff % FB2_PAGE));
+			ck_assert_int_eq(d[i].first_off,
+			    (int)(foff % FB2_PAGE));
 			if (i > 0)
-				ck_assert_msg(foff % FB2_PAGE == 0, "range %zu: "
-				    "mbuf %d starts at file offset %zu", r, i,
-				    foff);
+				ck_assert_msg(foff % FB2_PAGE == 0, "range "
+				    "%zu: mbuf %d starts at file offset %zu",
+				    r, i, foff);
 			payload = (size_t)(d[i].len - d[i].hdrlen -
 			    d[i].trllen);
 			ck_assert_uint_eq(payload, (size_t)(d[i].npgs - 1) *
