@@ -12,12 +12,14 @@
  * ctrl, sent as TLS_SET_RECORD_TYPE), and reads records whose header the
  * BIO rebuilds from the TLS_GET_RECORD control message.
  *
- * libssl 3.0 will not offload every direction (CBC suites, TLS 1.3
- * receive).  For those the keys are derived from the key-log secrets with
- * OpenSSL's EVP_KDF (TLS1-PRF, TLS13-KDF) and the sequence numbers counted
- * by the BIO; such a direction must then be used through uk_ssl_send() /
- * uk_ssl_recv(), which go to the socket directly, because libssl still
- * believes it protects the records itself.
+ * libssl 3.0 (built for Linux) will not offload every direction: only
+ * AEAD suites, and TLS 1.3 only for transmit (docs/openssl.md has the
+ * measured table).  For the others the keys are derived from the key-log
+ * secrets with OpenSSL's EVP_KDF (TLS1-PRF, TLS13-KDF) and the sequence
+ * numbers counted by the BIO; such a direction must then be used through
+ * uk_ssl_send() / uk_ssl_recv(), which go to the socket directly, because
+ * libssl still believes it protects the records itself.  TLS 1.0
+ * receive, which FreeBSD does not offload, stays with libssl.
  *
  * Functions return -1 and set errno (host values) on failure; where a
  * message buffer is given, it says why in words.

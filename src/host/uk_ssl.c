@@ -25,11 +25,13 @@
  * After the hand-off: uk_ssl_send() uses SSL_write() where libssl handed
  * the direction over (libssl then writes plaintext records through the
  * BIO) and the socket directly where the keys came from the key log;
- * uk_ssl_recv() likewise with SSL_read() or uk_recvmsg().  A record that
- * is not application data, arriving on a direction libssl reads, is
- * looked at first (MSG_PEEK and its TLS_GET_RECORD): an alert goes to
- * libssl, which acts on it, and is reported from libssl's message
- * callback; any other control record is taken from the socket as it is.
+ * uk_ssl_recv() likewise with SSL_read() or uk_recvmsg().  On a
+ * direction libssl handed over, each record is looked at first (MSG_PEEK
+ * and its TLS_GET_RECORD): an alert goes to libssl, which acts on it,
+ * and is reported from libssl's message callback; any other control
+ * record is taken from the socket as it is.  TLS 1.0's receive
+ * direction, which libssl decrypts, gives every record to libssl.  The
+ * BIO lets one SSL_read() take at most one new record.
  */
 #include <errno.h>
 #include <limits.h>

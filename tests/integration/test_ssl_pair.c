@@ -332,7 +332,7 @@ START_TEST(test_ssl_bio_parse)
 	static const uint8_t type[4] = { 22, 20, 23, 22 };
 	struct uk_bio_dir d;
 	uint8_t wire[200];
-	size_t chunk, i, len, n, off;
+	size_t chunk, end, i, len, n, off;
 
 	for (len = 0, i = 0; i < 4; i++) {
 		wire[len] = type[i];
@@ -348,8 +348,9 @@ START_TEST(test_ssl_bio_parse)
 		for (off = 0; off < len; off += n) {
 			n = len - off < chunk ? len - off : chunk;
 			uk_bio_parse(&d, wire + off, n);
-			ck_assert_int_eq(uk_bio_at_boundary(&d), off + n == 45 ||
-			    off + n == 51 || off + n == 56 || off + n == len);
+			end = off + n;
+			ck_assert_int_eq(uk_bio_at_boundary(&d), end == 45 ||
+			    end == 51 || end == 56 || end == len);
 		}
 		ck_assert_uint_eq(d.records, 4);
 		ck_assert(d.ccs_seen);
