@@ -261,6 +261,93 @@ START_TEST(test_ssl_pair_short_reads)
 }
 END_TEST
 
+/* The idle hook of the blocking test: read the client as data comes. */
+struct sp_reader {
+	struct uk_ssl_end *e;
+	uint8_t		*got;
+	size_t		 len, cap;
+	int		 bad;
+};
+
+static int
+sp_reader_turn(void *arg)
+{
+	struct sp_reader *r = arg;
+	uint8_t type;
+	ssize_t n;
+	int did;
+
+	for (did = 0; r->len < r->cap; did = 1) {
+		n = uk_ssl_recv(r->e, r->got + r->len, r->cap - r->len, &type);
+		if (n < 0) {
+			r->bad += errno != EAGAIN;
+			break;
+		}
+		if (n == 0 || type != TLS_RLTYPE_APP) {
+			r->bad++;
+			break;
+		}
+		r->len += (size_t)n;
+	}
+	return (did);
+}
+
+/*
+ * Blocking sends of megabytes in the deterministic mode, the client read
+ * from the idle hook (as a single-threaded program would): SSL_write
+ * through short socket writes, uk_send and uk_sendfile all finish.
+ */
+START_TEST(test_ssl_pair_blocking)
+{
+	static const char *const suites[] = { "aes256-gcm-1.2",
+	    "chacha20-poly1305-1.3", "aes128-cbc-sha256-1.2" };
+	const size_t app = 2 << 20, file = 3 << 20;
+	struct sp_reader r;
+	struct uk_ssl_pair p;
+	uint8_t *data;
+	size_t off;
+	ssize_t n;
+	int fd, i;
+
+	data = malloc(app + file);
+	ck_assert_ptr_nonnull(data);
+	uktest_fill(data, app + file, 61, 0);
+	fd = uk_file_create(data + app, file);
+	ck_assert_int_ge(fd, 0);
+	memset(&r, 0, sizeof(r));
+	r.cap = app + file;
+	r.got = malloc(r.cap);
+	ck_assert_ptr_nonnull(r.got);
+	sfx_open(&p, suites[_i], 0, NULL);
+	r.e = &p.client;
+	ck_assert_int_eq(uk_set_nonblock(p.client.s, 1), 0);
+	uk_net_set_idle(sp_reader_turn, &r);
+	for (off = 0; off < app; off += (size_t)n) {
+		n = uk_ssl_send(&p.server, TLS_RLTYPE_APP, data + off,
+		    app - off);
+		ck_assert_msg(n > 0, "%s: uk_ssl_send at %zu: %s", suites[_i],
+		    off, strerror(errno));
+	}
+	for (off = 0; off < file; off += (size_t)n) {
+		n = uk_ssl_sendfile(&p.server, fd, (off_t)off, file - off, 0);
+		ck_assert_msg(n > 0, "%s: uk_ssl_sendfile at %zu: %s",
+		    suites[_i], off, strerror(errno));
+	}
+	for (i = 0; r.len < r.cap && i < 1000; i++) {
+		(void)uk_net_run();
+		(void)sp_reader_turn(&r);
+	}
+	uk_net_set_idle(NULL, NULL);
+	ck_assert_int_eq(r.bad, 0);
+	ck_assert_uint_eq(r.len, app + file);
+	ck_assert_int_eq(memcmp(r.got, data, app + file), 0);
+	sfx_close(&p);
+	ck_assert_int_eq(uk_file_destroy(fd), 0);
+	free(r.got);
+	free(data);
+}
+END_TEST
+
 START_TEST(test_ssl_pair_errors)
 {
 	struct uk_ssl_pair_config cfg;
@@ -479,6 +566,7 @@ ssl_pair_suite(void)
 	tcase_add_test(tc, test_ssl_pair_libssl_calls);
 	tcase_add_test(tc, test_ssl_pair_alerts);
 	tcase_add_test(tc, test_ssl_pair_short_reads);
+	tcase_add_loop_test(tc, test_ssl_pair_blocking, 0, 3);
 	tcase_add_test(tc, test_ssl_pair_errors);
 	tcase_add_test(tc, test_ssl_crypto_info);
 	tcase_add_test(tc, test_ssl_bio_parse);
