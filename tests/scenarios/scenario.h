@@ -278,6 +278,32 @@ sc_reader_free(struct sc_reader *r)
 	free(r);
 }
 
+/*
+ * The end of a reader: no idle hook, read to the end of the stream, no
+ * framing broken; what it got moves to *got, and the reader is freed.
+ */
+static inline void
+sc_reader_finish(struct sc_reader *r, struct rfx_got *got)
+{
+
+	uk_net_set_idle(NULL, NULL);
+	sc_reader_drain(r);
+	ck_assert_int_eq(r->bad, 0);
+	*got = r->got;
+	memset(&r->got, 0, sizeof(r->got));
+	sc_reader_free(r);
+}
+
+/* The end of an rfx_conn scenario: its buffers, then the connection. */
+static inline void
+sc_rx_end(struct rfx_conn *c, int sv[2])
+{
+
+	kfx_buf_free(&c->wire);
+	rfx_got_free(&c->got);
+	tfx_finish(sv, 2);
+}
+
 /* The same for a plain reader (tcp_fixture.h's sink). */
 static inline void
 sc_sink_drain(struct tfx_sink *k)

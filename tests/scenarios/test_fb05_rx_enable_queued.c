@@ -108,9 +108,7 @@ START_TEST(fb05_rx_enable_with_queued)
 		sc_rx_read(&c);
 	ck_assert_uint_eq(c.got.nrec, FB5_NREC);
 	rfx_expect(&c, 1);
-	kfx_buf_free(&c.wire);
-	rfx_got_free(&c.got);
-	tfx_finish(sv, 2);
+	sc_rx_end(&c, sv);
 }
 END_TEST
 

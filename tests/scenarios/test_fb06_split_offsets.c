@@ -77,9 +77,7 @@ fb6_end(struct rfx_conn *c, int sv[2])
 		sc_rx_read(c);
 	rfx_expect(c, 1);
 	ck_assert_int_eq(c->got.nerrors, 0);
-	kfx_buf_free(&c->wire);
-	rfx_got_free(&c->got);
-	tfx_finish(sv, 2);
+	sc_rx_end(c, sv);
 }
 
 START_TEST(fb06_every_split_offset)
@@ -181,17 +179,10 @@ START_TEST(fb06_split_faults)
 	}
 	sc_push(&c, sv[0], c.wire.len);
 	ck_assert_int_eq(uk_shutdown(sv[0], SHUT_WR), 0);
-	uk_net_set_idle(NULL, NULL);
-	sc_reader_drain(rd);
-	ck_assert_int_eq(rd->bad, 0);
-	c.got = rd->got;
-	memset(&rd->got, 0, sizeof(rd->got));
-	sc_reader_free(rd);
+	sc_reader_finish(rd, &c.got);
 	ck_assert_uint_eq(c.got.nrec, 60);
 	rfx_expect(&c, 1);
-	kfx_buf_free(&c.wire);
-	rfx_got_free(&c.got);
-	tfx_finish(sv, 2);
+	sc_rx_end(&c, sv);
 }
 END_TEST
 

@@ -161,9 +161,7 @@ START_TEST(fb08_keyupdate_rx)
 	errno = 0;
 	ck_assert_int_eq(sc_enable_try(sv[1], TCP_RXTLS_ENABLE, &k1, 0), -1);
 	ck_assert_int_eq(errno, EALREADY);
-	kfx_buf_free(&c.wire);
-	rfx_got_free(&c.got);
-	tfx_finish(sv, 2);
+	sc_rx_end(&c, sv);
 }
 END_TEST
 
@@ -219,9 +217,7 @@ START_TEST(fb08_keyupdate_tlsappdata)
 	ck_assert_int_eq(uk_test_rcvbuf_info(sv[1], &ri), 0);
 	ck_assert_int_eq(ri.nrecords, 0);
 	ck_assert_uint_eq(ri.acc, 0);
-	kfx_buf_free(&c.wire);
-	rfx_got_free(&c.got);
-	tfx_finish(sv, 2);
+	sc_rx_end(&c, sv);
 }
 END_TEST
 

@@ -184,9 +184,7 @@ START_TEST(fb11_rx_empty_app)
 	ck_assert_uint_eq(clen, 0);
 	ck_assert_int_eq(flags & MSG_EOR, 0);
 	ck_assert_int_eq(uk_read(sv[1], buf, sizeof(buf)), 0);
-	kfx_buf_free(&c.wire);
-	rfx_got_free(&c.got);
-	tfx_finish(sv, 2);
+	sc_rx_end(&c, sv);
 }
 END_TEST
 
@@ -239,9 +237,7 @@ START_TEST(fb11_rx_empty_control)
 	ck_assert_int_eq(uk_read(sv[1], buf, sizeof(buf)), 20);
 	ck_assert_int_eq(uk_read(sv[1], buf, sizeof(buf)), 0);
 	sc_assert_clean_stats(&st0);
-	kfx_buf_free(&c.wire);
-	rfx_got_free(&c.got);
-	tfx_finish(sv, 2);
+	sc_rx_end(&c, sv);
 }
 END_TEST
 
