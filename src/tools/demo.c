@@ -1,67 +1,118 @@
 /*
- * uktls demo: software KTLS transmit end to end.
+ * uktls demo: a TLS connection end to end through the simulated kernel.
  *
- * A "server" socket gets a KTLS transmit session (keys made from the
- * seed), then sends what a web server would: a response header with
- * write(2), a file of a few MiB from the page cache with sendfile(2)
- * (no copy: the file's pages are encrypted into new pages), a control
- * record with TLS_SET_RECORD_TYPE in the middle, a trailer, and a
- * close_notify alert.  The "client" is the independent flat-buffer model
- * (model/): it takes the wire bytes, splits them into records, decrypts
- * each with its own sequence number and checks every byte and type.
+ * For each mode (sw now; the offload devices when they exist) the demo
+ * opens two TCP endpoints on the loopback shim, runs a real libssl
+ * handshake between them (<uktls/ssl.h>) and lets KTLS take over record
+ * protection in all four directions.  Then the server does what a web
+ * server does: a response header with write, a file of a few MiB from
+ * the page cache with sendfile (no copy), a control record in the
+ * middle, a trailer, and a close_notify; the client reads every record
+ * through the KTLS receive path (one record per recvmsg, its type from
+ * the TLS_GET_RECORD control message) and checks each byte, each control
+ * record and where it sits in the stream.
  *
- * Until the TCP shim carries the bytes to a receiving socket, the wire is
- * the ready part of the server's send buffer (what tcp_output would send),
- * taken with the test hooks; the shim will replace that step.
+ * Both ends are non-blocking and the demo moves the network itself
+ * (uk_net_run()) between their turns, so the same loop works in the
+ * deterministic mode and with worker threads.  Every segment goes into a
+ * pcap and every secret into a key log, which tshark reads.
+ *
+ * aes128-cbc-sha384-1.2 is in FreeBSD's table but in no TLS cipher
+ * suite, so libssl cannot negotiate it: for it the keys come from the
+ * seed, as in FreeBSD's own tests, and the capture has no key log.
  */
+#include <sys/stat.h>
 #include <netinet/in.h>
 
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include <uktls/ktls.h>
+#include <uktls/net.h>
 #include <uktls/socket.h>
+#include <uktls/ssl.h>
 #include <uktls/stats.h>
 #include <uktls/suites.h>
-#include <uktls/testing.h>
 #include <uktls/uktls.h>
-
-#include "tls_record.h"
 
 #include "cli.h"
 
+#define	DEMO_MODES	1		/* modes that exist: sw */
+#define	DEMO_RECBUF	(16384 + 256)
+#define	DEMO_STALL	10000		/* rounds without progress */
+
+static const char *const mode_names[] = { "sw", "ifnet", "toe" };
+
 struct demo_opts {
 	const struct uk_suite *suite;
+	int		 modes;		/* bit per mode */
+	int		 all;		/* --mode all */
 	uint64_t	 bytes;		/* file size */
 	uint64_t	 seed;
+	struct uk_net_config net;
 	int		 workers;
 	int		 json;
+	int		 progress;
+	char		 pcap[PATH_MAX];
+	char		 keylog[PATH_MAX];
 };
 
-/* What the receiving side saw. */
-struct demo_rx {
-	struct tlsm_state st;
-	uint64_t	 seq;
-	uint8_t		*wire;		/* bytes not yet framed */
-	size_t		 wlen, wcap;
-	uint8_t		*app;		/* application data received */
-	size_t		 alen, acap;
-	uint64_t	 records, app_records, ctl_records, wire_bytes;
-	int		 saw_close_notify;
-	int		 failed;
-	char		 why[160];
+/* One mode's run. */
+struct demo_result {
+	int		 mode;
+	int		 ok;
+	char		 pcap[PATH_MAX];
+	uint64_t	 records, app_records, ctl_records;
+	uint64_t	 bytes;		/* application data received */
+	uint64_t	 segments, retransmits;
+	double		 copies_per_byte, passes_per_byte;
+	int64_t		 encrypted, decrypted, inplace, separate;
+	int		 leaks;
+	int		 handshake;	/* libssl handshake made */
+	enum uk_ssl_ktls tx, rx;	/* how server TX / client RX began */
+	int		 keys_checked, keys_agreed;
+	double		 seconds;	/* wall time */
+	char		 why[PATH_MAX + 256];
 };
 
-/* What the sender sent, in order, for the check. */
-struct demo_tx {
-	uint8_t		*app;
-	size_t		 alen, acap;
-	uint64_t	 ctl_records;
+/* What the server sends, in order; the client checks against it. */
+struct demo_script {
+	uint8_t		*hdr;
+	size_t		 hdrlen;
+	uint8_t		*file;
+	size_t		 filelen;
+	uint8_t		 ticket[180];
+	uint8_t		 trailer[1000];
+	char		 sha256[65];	/* of the application data */
+};
+
+/* Where the server is in the script. */
+enum demo_step {
+	ST_HDR, ST_FILE1, ST_TICKET, ST_FILE2, ST_TRAILER, ST_CLOSE,
+	ST_SHUT, ST_DONE
+};
+
+struct demo_conn {
+	struct uk_ssl_pair	 p;
+	int			 raw;	/* keys from the seed, no libssl */
+	int			 ticket; /* send the mid-stream record */
+	int			 fd;	/* the file */
+	enum demo_step		 step;
+	size_t			 off;	/* within the step */
+	/* client side */
+	uint64_t		 app_off;	/* application bytes so far */
+	int			 nctl;		/* control records so far */
+	int			 eof;
+	uint8_t			*rbuf;
 };
 
 static void
@@ -69,28 +120,47 @@ demo_usage(FILE *fp)
 {
 
 	fprintf(fp,
-	    "usage: uktls demo [--suite NAME] [--mode sw|all] [--bytes N] "
+	    "usage: uktls demo [--suite NAME] [--mode sw|ifnet|toe|all] "
+	    "[--bytes N]\n"
+	    "                  [--mss N] [--loss PCT] [--reorder PCT] "
 	    "[--seed N]\n"
-	    "                  [--workers N] [--json]\n"
+	    "                  [--pcap FILE] [--keylog FILE] [--workers N] "
+	    "[--json]\n"
 	    "\n"
-	    "Run software KTLS transmit end to end: a KTLS socket sends a "
-	    "response header\n"
-	    "(write), a file (sendfile, zero copy), a control record and a "
-	    "close_notify;\n"
-	    "an independent model decrypts the wire bytes and checks every "
-	    "byte and record.\n"
+	    "A TLS connection end to end through the simulated kernel: a "
+	    "real OpenSSL\n"
+	    "handshake over the loopback TCP shim, then KTLS in both "
+	    "directions.  The\n"
+	    "server writes a response header, sends a file with sendfile "
+	    "(zero copy),\n"
+	    "a control record, a trailer and a close_notify; the client "
+	    "reads every\n"
+	    "record through the KTLS receive path and checks each byte.\n"
 	    "\n"
 	    "  --suite NAME   cipher suite (default aes128-gcm-1.3; "
-	    "'uktls suites' lists them)\n"
-	    "  --mode MODE    sw, or all (every mode that exists: sw)\n"
-	    "  --bytes N      size of the file sent (default 4194304; "
-	    "suffixes k, m)\n"
-	    "  --seed N       seed for keys, IVs and payload (default 1)\n"
-	    "  --workers N    KTLS worker threads; 0 = deterministic run "
-	    "queue (default)\n"
+	    "'uktls suites')\n"
+	    "  --mode MODE    sw, ifnet, toe, or all (every mode that "
+	    "exists; default)\n"
+	    "  --bytes N      size of the file (default 4m; suffixes k, m)\n"
+	    "  --mss N        TCP maximum segment size (default 1448)\n"
+	    "  --loss PCT     %% of segments the network drops (default 0)\n"
+	    "  --reorder PCT  %% of segments held back behind later ones\n"
+	    "  --seed N       seed for keys, payload and faults (default 1)\n"
+	    "  --pcap FILE    capture (default build/out/demo.pcap; with "
+	    "--mode all\n"
+	    "                 each mode's name goes before the extension)\n"
+	    "  --keylog FILE  NSS key log for the capture (default "
+	    "build/out/demo.keys)\n"
+	    "  --workers N    worker threads; 0 = deterministic run queue "
+	    "(default)\n"
 	    "  --json         print one JSON object instead of the table\n"
 	    "\n"
-	    "Exit status: 0 when every byte and record matched, 1 when "
+	    "Read the capture with:\n"
+	    "  tshark -r build/out/demo-sw.pcap -o "
+	    "tls.keylog_file:build/out/demo.keys\n"
+	    "\n"
+	    "Exit status: 0 when every byte and record matched in every "
+	    "mode, 1 when\n"
 	    "not, 2 on bad usage.\n");
 }
 
@@ -117,7 +187,21 @@ parse_size(const char *s, uint64_t *out)
 	return (0);
 }
 
-/* splitmix64: keys and payload from the seed. */
+static int
+parse_pct(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v >= 0 && v <= 50))
+		return (-1);
+	*out = v;
+	return (0);
+}
+
+/* splitmix64: payload and raw keys from the seed. */
 static uint64_t
 mix(uint64_t *x)
 {
@@ -142,129 +226,64 @@ fill(uint8_t *p, size_t len, uint64_t *x)
 	}
 }
 
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+/*
+ * build/out/NAME beside the executable's directory (build/bin), made if
+ * missing.
+ */
 static int
-append(uint8_t **buf, size_t *len, size_t *cap, const void *p, size_t n)
+default_path(char *buf, size_t len, const char *name)
 {
-	uint8_t *nb;
-	size_t ncap;
-
-	if (*len + n > *cap) {
-		ncap = *cap == 0 ? 65536 : *cap;
-		while (ncap < *len + n)
-			ncap *= 2;
-		nb = realloc(*buf, ncap);
-		if (nb == NULL)
-			return (-1);
-		*buf = nb;
-		*cap = ncap;
-	}
-	memcpy(*buf + *len, p, n);
-	*len += n;
-	return (0);
-}
-
-static void
-rx_fail(struct demo_rx *rx, const char *why)
-{
-
-	if (!rx->failed)
-		snprintf(rx->why, sizeof(rx->why), "%s", why);
-	rx->failed = 1;
-}
-
-/* Frame and open every whole record the wire holds. */
-static void
-rx_consume(struct demo_rx *rx)
-{
-	uint8_t pt[TLSM_MAX_PLAINTEXT + 256];
-	size_t off, reclen, ptlen;
-	uint8_t type;
-	char why[160];
-	int error;
-
-	off = 0;
-	while (!rx->failed) {
-		error = tlsm_next_record(&rx->st, rx->wire + off,
-		    rx->wlen - off, &reclen, NULL);
-		if (error == EAGAIN)
-			break;
-		if (error != 0) {
-			snprintf(why, sizeof(why), "record %" PRIu64
-			    ": bad header (%s)", rx->records, strerror(error));
-			rx_fail(rx, why);
-			break;
-		}
-		error = tlsm_open(&rx->st, rx->seq, rx->wire + off, reclen,
-		    &type, pt, sizeof(pt), &ptlen);
-		if (error != 0) {
-			snprintf(why, sizeof(why), "record %" PRIu64
-			    " (seq %" PRIu64 "): %s", rx->records, rx->seq,
-			    strerror(error));
-			rx_fail(rx, why);
-			break;
-		}
-		rx->seq++;
-		rx->records++;
-		if (type == TLS_RLTYPE_APP) {
-			rx->app_records++;
-			if (append(&rx->app, &rx->alen, &rx->acap, pt,
-			    ptlen) != 0)
-				rx_fail(rx, "out of memory");
-		} else {
-			rx->ctl_records++;
-			if (type == TLS_RLTYPE_ALERT && ptlen == 2 &&
-			    pt[0] == 1 && pt[1] == 0)
-				rx->saw_close_notify = 1;
-		}
-		off += reclen;
-	}
-	memmove(rx->wire, rx->wire + off, rx->wlen - off);
-	rx->wlen -= off;
-}
-
-/* Move what the socket has ready onto the wire, and read it. */
-static int
-drain(int s, struct demo_rx *rx)
-{
-	uint8_t buf[65536];
+	char exe[PATH_MAX], *slash;
 	ssize_t n;
 
-	if (uk_test_sndbuf_wait(s) != 0 && errno != EAGAIN)
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
 		return (-1);
-	while ((n = uk_test_sndbuf_take(s, buf, sizeof(buf))) > 0) {
-		rx->wire_bytes += n;
-		if (append(&rx->wire, &rx->wlen, &rx->wcap, buf, n) != 0)
-			return (-1);
-	}
-	if (n < 0)
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash == NULL)
 		return (-1);
-	rx_consume(rx);
+	*slash = '\0';
+	if (snprintf(buf, len, "%s/../out", exe) >= (int)len)
+		return (-1);
+	if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+		return (-1);
+	if (realpath(buf, exe) == NULL)
+		return (-1);
+	if (snprintf(buf, len, "%s/%s", exe, name) >= (int)len)
+		return (-1);
 	return (0);
 }
 
-/* write(2) all of p, draining the send buffer when it fills. */
+/* FILE.pcap -> FILE-MODE.pcap */
 static int
-send_all(int s, const uint8_t *p, size_t len, struct demo_rx *rx)
+mode_path(char *buf, size_t len, const char *path, const char *mode)
 {
-	ssize_t n;
+	const char *dot, *slash;
+	int n;
 
-	while (len > 0) {
-		n = uk_write(s, p, len);
-		if (n < 0 && errno != EAGAIN)
-			return (-1);
-		if (n > 0) {
-			p += n;
-			len -= n;
-		}
-		if (drain(s, rx) != 0)
-			return (-1);
-	}
-	return (0);
+	dot = strrchr(path, '.');
+	slash = strrchr(path, '/');
+	if (dot == NULL || (slash != NULL && dot < slash))
+		n = snprintf(buf, len, "%s-%s", path, mode);
+	else
+		n = snprintf(buf, len, "%.*s-%s%s", (int)(dot - path), path,
+		    mode, dot);
+	return (n < 0 || (size_t)n >= len ? -1 : 0);
 }
 
-static int
-send_record(int s, uint8_t type, const void *p, size_t len,
-    struct demo_rx *rx)
+/* One record of a type, atomically, as uk_ssl_send() does it. */
+static ssize_t
+raw_send(int s, uint8_t type, const void *p, size_t len)
 {
 	union {
 		struct cmsghdr	hdr;
@@ -273,7 +292,6 @@ send_record(int s, uint8_t type, const void *p, size_t len,
 	struct msghdr msg;
 	struct iovec iov;
 	struct cmsghdr *c;
-	int tries;
 
 	memset(&msg, 0, sizeof(msg));
 	memset(&cm, 0, sizeof(cm));
@@ -281,66 +299,42 @@ send_record(int s, uint8_t type, const void *p, size_t len,
 	iov.iov_len = len;
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
-	msg.msg_control = cm.buf;
-	msg.msg_controllen = sizeof(cm.buf);
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = IPPROTO_TCP;
-	c->cmsg_type = TLS_SET_RECORD_TYPE;
-	c->cmsg_len = CMSG_LEN(1);
-	*CMSG_DATA(c) = type;
-	/* Atomic: it either goes whole or waits for room. */
-	for (tries = 0; tries < 2; tries++) {
-		if (uk_sendmsg(s, &msg, 0) == (ssize_t)len)
-			return (0);
-		if (errno != EAGAIN)
-			return (-1);
-		if (drain(s, rx) != 0)
-			return (-1);
+	if (type != TLS_RLTYPE_APP) {
+		msg.msg_control = cm.buf;
+		msg.msg_controllen = sizeof(cm.buf);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = IPPROTO_TCP;
+		c->cmsg_type = TLS_SET_RECORD_TYPE;
+		c->cmsg_len = CMSG_LEN(1);
+		*CMSG_DATA(c) = type;
 	}
-	return (-1);
+	return (uk_sendmsg(s, &msg, 0));
 }
 
+/*
+ * The pair for a suite libssl cannot negotiate: TCP, and keys from the
+ * seed in both directions (application data from sequence 1, as after
+ * a TLS 1.2 handshake).
+ */
 static int
-run_sw(const struct demo_opts *o, struct demo_rx *rx, struct demo_tx *tx,
-    struct uk_counters *cnt, struct uk_ktls_stats *st, int *modep,
-    char *err, size_t errlen)
+raw_open(const struct demo_opts *o, struct demo_conn *c, char *why,
+    size_t len)
 {
-	static const uint8_t close_notify[2] = { 1, 0 };
-	uint8_t key[32], iv[16], mkey[48], hdr[300], trailer[1000];
-	uint8_t ticket[180];
+	uint8_t key[32], iv[16], mkey[48];
 	struct tls_enable en;
-	uint8_t *file;
+	int sv[2], i, opt;
 	uint64_t x;
-	off_t sent, sbytes, off, target;
-	socklen_t optlen;
-	int fd, s, error, rc;
-	enum tlsm_cipher cipher;
-	enum tlsm_mac mac;
 
-	rc = -1;
-	s = fd = -1;
+	if (uk_socketpair_tcp(sv) != 0) {
+		snprintf(why, len, "socket pair: %s", strerror(errno));
+		return (-1);
+	}
+	c->p.client.s = sv[0];
+	c->p.server.s = sv[1];
 	x = o->seed;
 	fill(key, sizeof(key), &x);
 	fill(iv, sizeof(iv), &x);
 	fill(mkey, sizeof(mkey), &x);
-
-	file = malloc(o->bytes > 0 ? o->bytes : 1);
-	if (file == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return (-1);
-	}
-	fill(file, o->bytes, &x);
-	fd = uk_file_create(file, o->bytes);
-	if (fd < 0) {
-		snprintf(err, errlen, "uk_file_create: %s", strerror(errno));
-		goto out;
-	}
-	s = uk_socket(AF_INET, SOCK_STREAM, 0);
-	if (s < 0) {
-		snprintf(err, errlen, "uk_socket: %s", strerror(errno));
-		goto out;
-	}
-
 	memset(&en, 0, sizeof(en));
 	en.cipher_algorithm = o->suite->cipher_algorithm;
 	en.cipher_key = key;
@@ -352,198 +346,726 @@ run_sw(const struct demo_opts *o, struct demo_rx *rx, struct demo_tx *tx,
 	en.auth_key_len = o->suite->auth_key_len;
 	en.tls_vmajor = TLS_MAJOR_VER_ONE;
 	en.tls_vminor = o->suite->tls_vminor;
-	/* TLS 1.2: the Finished was record 0; application data from 1. */
-	en.rec_seq[7] = o->suite->tls_vminor == TLS_MINOR_VER_THREE ? 0 : 1;
-	if (uk_setsockopt(s, IPPROTO_TCP, TCP_TXTLS_ENABLE, &en,
-	    sizeof(en)) != 0) {
-		snprintf(err, errlen, "TCP_TXTLS_ENABLE: %s",
+	en.rec_seq[7] = 1;
+	for (i = 0; i < 2; i++) {
+		opt = i == 0 ? TCP_TXTLS_ENABLE : TCP_RXTLS_ENABLE;
+		if (uk_setsockopt(i == 0 ? sv[1] : sv[0], IPPROTO_TCP, opt,
+		    &en, sizeof(en)) != 0) {
+			snprintf(why, len, "%s: %s", i == 0 ?
+			    "TCP_TXTLS_ENABLE" : "TCP_RXTLS_ENABLE",
+			    strerror(errno));
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+static ssize_t
+srv_send(struct demo_conn *c, uint8_t type, const void *p, size_t len)
+{
+
+	if (c->raw)
+		return (raw_send(c->p.server.s, type, p, len));
+	return (uk_ssl_send(&c->p.server, type, p, len));
+}
+
+static ssize_t
+srv_sendfile(struct demo_conn *c, off_t off, size_t len)
+{
+	off_t sbytes;
+
+	if (!c->raw)
+		return (uk_ssl_sendfile(&c->p.server, c->fd, off, len, 0));
+	sbytes = 0;
+	if (uk_sendfile(c->fd, c->p.server.s, off, len, NULL, &sbytes,
+	    0) != 0 && sbytes == 0)
+		return (-1);
+	return ((ssize_t)sbytes);
+}
+
+/*
+ * The server's turn: as much of the script as the send buffer takes.
+ * Returns 1 if it moved, 0 if it is waiting for room, -1 on error.
+ */
+static int
+server_turn(struct demo_conn *c, const struct demo_script *sc, char *why,
+    size_t len)
+{
+	static const uint8_t close_notify[2] = { 1, 0 };
+	size_t half;
+	ssize_t n;
+	int moved;
+
+	half = sc->filelen / 2;
+	moved = 0;
+	for (;;) {
+		switch (c->step) {
+		case ST_HDR:
+			n = srv_send(c, TLS_RLTYPE_APP, sc->hdr + c->off,
+			    sc->hdrlen - c->off);
+			break;
+		case ST_FILE1:
+		case ST_FILE2:
+			if (c->step == ST_FILE1 ? c->off == half :
+			    c->off == sc->filelen) {
+				n = 0;
+				break;
+			}
+			n = srv_sendfile(c, (off_t)c->off, (c->step ==
+			    ST_FILE1 ? half : sc->filelen) - c->off);
+			break;
+		case ST_TICKET:
+			if (!c->ticket) {
+				n = 0;
+				break;
+			}
+			n = srv_send(c, TLS_RLTYPE_HANDSHAKE, sc->ticket,
+			    sizeof(sc->ticket));
+			if (n > 0 && (size_t)n != sizeof(sc->ticket)) {
+				snprintf(why, len, "control record cut "
+				    "(%zd of %zu bytes)", n,
+				    sizeof(sc->ticket));
+				return (-1);
+			}
+			break;
+		case ST_TRAILER:
+			n = srv_send(c, TLS_RLTYPE_APP, sc->trailer + c->off,
+			    sizeof(sc->trailer) - c->off);
+			break;
+		case ST_CLOSE:
+			n = srv_send(c, TLS_RLTYPE_ALERT, close_notify,
+			    sizeof(close_notify));
+			break;
+		case ST_SHUT:
+			n = uk_shutdown(c->p.server.s, SHUT_WR);
+			break;
+		default:
+			return (moved);
+		}
+		if (n < 0) {
+			if (errno == EAGAIN || errno == ENOBUFS)
+				return (moved);
+			snprintf(why, len, "server, step %d: %s", c->step,
+			    strerror(errno));
+			return (-1);
+		}
+		c->off += n;
+		moved |= n > 0;
+		switch (c->step) {
+		case ST_HDR:
+			if (c->off < sc->hdrlen)
+				continue;
+			break;
+		case ST_FILE1:
+			if (c->off < half)
+				continue;
+			break;
+		case ST_FILE2:
+			if (c->off < sc->filelen)
+				continue;
+			break;
+		case ST_TRAILER:
+			if (c->off < sizeof(sc->trailer))
+				continue;
+			break;
+		default:
+			break;
+		}
+		/* The file's two halves share one offset. */
+		if (c->step != ST_FILE1 && c->step != ST_TICKET)
+			c->off = 0;
+		else if (c->step == ST_TICKET)
+			c->off = half;
+		c->step++;
+		moved = 1;
+	}
+}
+
+/* The application byte at stream offset off. */
+static uint8_t
+expected_byte(const struct demo_script *sc, uint64_t off)
+{
+
+	if (off < sc->hdrlen)
+		return (sc->hdr[off]);
+	off -= sc->hdrlen;
+	if (off < sc->filelen)
+		return (sc->file[off]);
+	return (sc->trailer[off - sc->filelen]);
+}
+
+/*
+ * One record through recvmsg and its TLS_GET_RECORD message (keys from
+ * the seed), or through uk_ssl_recv() (a handshake).
+ */
+static ssize_t
+client_recv(struct demo_conn *c, uint8_t *type, int *eor)
+{
+	union {
+		struct cmsghdr	hdr;
+		uint8_t		buf[CMSG_SPACE(sizeof(struct tls_get_record))];
+	} cm;
+	struct tls_get_record tgr;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	if (!c->raw) {
+		*eor = 1;
+		return (uk_ssl_recv(&c->p.client, c->rbuf, DEMO_RECBUF,
+		    type));
+	}
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = c->rbuf;
+	iov.iov_len = DEMO_RECBUF;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cm.buf;
+	msg.msg_controllen = sizeof(cm.buf);
+	n = uk_recvmsg(c->p.client.s, &msg, 0);
+	if (n <= 0)
+		return (n);
+	*type = 0;
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL;
+	    cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		if (cmsg->cmsg_level == IPPROTO_TCP &&
+		    cmsg->cmsg_type == TLS_GET_RECORD &&
+		    cmsg->cmsg_len >= CMSG_LEN(sizeof(tgr))) {
+			memcpy(&tgr, CMSG_DATA(cmsg), sizeof(tgr));
+			*type = tgr.tls_type;
+		}
+	}
+	*eor = (msg.msg_flags & MSG_EOR) != 0;
+	return (n);
+}
+
+/*
+ * The client's turn: every record there is.  Returns 1 if it read
+ * something, 0 if nothing was there, -1 when a record is wrong.
+ */
+static int
+client_turn(struct demo_conn *c, const struct demo_script *sc,
+    struct demo_result *r)
+{
+	static const uint8_t close_notify[2] = { 1, 0 };
+	uint8_t type;
+	uint64_t at;
+	ssize_t n, i;
+	int eor, moved;
+
+	moved = 0;
+	while (!c->eof) {
+		n = client_recv(c, &type, &eor);
+		if (n < 0) {
+			if (errno == EAGAIN)
+				return (moved);
+			snprintf(r->why, sizeof(r->why), "client, record %"
+			    PRIu64 ": %s", r->records, strerror(errno));
+			return (-1);
+		}
+		moved = 1;
+		if (n == 0 && (c->raw || type == 0)) {
+			c->eof = 1;
+			if (c->nctl != 1 + c->ticket) {
+				snprintf(r->why, sizeof(r->why), "end of "
+				    "stream before the close_notify");
+				return (-1);
+			}
+			break;
+		}
+		if (!eor) {
+			snprintf(r->why, sizeof(r->why), "record %" PRIu64
+			    ": no MSG_EOR", r->records);
+			return (-1);
+		}
+		r->records++;
+		if (type == TLS_RLTYPE_APP) {
+			r->app_records++;
+			at = c->app_off;
+			for (i = 0; i < n; i++) {
+				if (at + i >= sc->hdrlen + sc->filelen +
+				    sizeof(sc->trailer) ||
+				    c->rbuf[i] != expected_byte(sc, at + i)) {
+					snprintf(r->why, sizeof(r->why),
+					    "application byte %" PRIu64
+					    " differs", at + i);
+					return (-1);
+				}
+			}
+			c->app_off += n;
+			r->bytes += n;
+			continue;
+		}
+		/*
+		 * Control records: the ticket right after the first half
+		 * of the file, the close_notify after everything.
+		 */
+		r->ctl_records++;
+		if (c->ticket && c->nctl == 0 &&
+		    type == TLS_RLTYPE_HANDSHAKE &&
+		    (size_t)n == sizeof(sc->ticket) &&
+		    memcmp(c->rbuf, sc->ticket, n) == 0 &&
+		    c->app_off == sc->hdrlen + sc->filelen / 2) {
+			c->nctl++;
+			continue;
+		}
+		if (c->nctl == c->ticket && type == TLS_RLTYPE_ALERT &&
+		    n == 2 &&
+		    memcmp(c->rbuf, close_notify, 2) == 0 &&
+		    c->app_off == sc->hdrlen + sc->filelen +
+		    sizeof(sc->trailer)) {
+			c->nctl++;
+			continue;
+		}
+		snprintf(r->why, sizeof(r->why), "record %" PRIu64 ": "
+		    "unexpected control record (type %u, %zd bytes, after "
+		    "%" PRIu64 " application bytes)", r->records - 1, type,
+		    n, c->app_off);
+		return (-1);
+	}
+	return (moved);
+}
+
+static void
+progress(const struct demo_opts *o, const struct demo_conn *c,
+    const struct demo_script *sc, int mode, double *last)
+{
+	double t, total;
+
+	if (!o->progress)
+		return;
+	t = now();
+	if (t - *last < 0.2)
+		return;
+	*last = t;
+	total = sc->hdrlen + sc->filelen + sizeof(sc->trailer);
+	printf("\r  %s: %5.1f%% of %.1f MiB received", mode_names[mode],
+	    100.0 * c->app_off / total, sc->filelen / 1048576.0);
+	fflush(stdout);
+}
+
+static int
+run_mode(const struct demo_opts *o, const struct demo_script *sc,
+    int mode, struct demo_result *r)
+{
+	struct uk_ssl_pair_config cfg;
+	struct uk_net_stats ns;
+	struct uk_counters c0, c1;
+	struct uk_ktls_stats st;
+	struct demo_conn c;
+	char path[PATH_MAX];
+	double t0, last;
+	int stall, a, b, i, rc;
+
+	memset(&c, 0, sizeof(c));
+	c.p.client.s = c.p.server.s = -1;
+	c.fd = -1;
+	rc = -1;
+	t0 = last = now();
+	r->mode = mode;
+
+	uk_reset(o->seed);
+	if (uk_net_config(&o->net, NULL) != 0) {
+		snprintf(r->why, sizeof(r->why), "network settings: %s",
+		    strerror(errno));
+		return (-1);
+	}
+	if (o->all) {
+		if (mode_path(path, sizeof(path), o->pcap,
+		    mode_names[mode]) != 0) {
+			snprintf(r->why, sizeof(r->why), "capture path too "
+			    "long");
+			return (-1);
+		}
+	} else
+		memcpy(path, o->pcap, sizeof(path));
+	if (uk_net_pcap_open(path) != 0) {
+		snprintf(r->why, sizeof(r->why), "%s: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+	memcpy(r->pcap, path, sizeof(r->pcap));
+	if (uk_set_workers(o->workers) != 0) {
+		snprintf(r->why, sizeof(r->why), "workers: %s",
 		    strerror(errno));
 		goto out;
 	}
-	optlen = sizeof(*modep);
-	if (uk_getsockopt(s, IPPROTO_TCP, TCP_TXTLS_MODE, modep,
-	    &optlen) != 0) {
-		snprintf(err, errlen, "TCP_TXTLS_MODE: %s", strerror(errno));
+	c.rbuf = malloc(DEMO_RECBUF);
+	if (c.rbuf == NULL) {
+		snprintf(r->why, sizeof(r->why), "out of memory");
+		goto out;
+	}
+	c.fd = uk_file_create(sc->file, sc->filelen);
+	if (c.fd < 0) {
+		snprintf(r->why, sizeof(r->why), "page cache: %s",
+		    strerror(errno));
 		goto out;
 	}
 
-	/* The receiving side: the model with the same keys. */
-	switch (o->suite->cipher_algorithm) {
-	case CRYPTO_AES_NIST_GCM_16:
-		cipher = TLSM_GCM;
-		break;
-	case CRYPTO_CHACHA20_POLY1305:
-		cipher = TLSM_CHACHA;
-		break;
-	default:
-		cipher = TLSM_CBC;
-		break;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.suite = o->suite->name;
+	if (o->suite->openssl_name == NULL) {
+		c.raw = 1;
+		if (raw_open(o, &c, r->why, sizeof(r->why)) != 0)
+			goto out;
+	} else {
+		if (uk_ssl_pair_open(&cfg, &c.p, r->why, sizeof(r->why)) !=
+		    0)
+			goto out;
+		r->handshake = 1;
+		r->tx = c.p.server.tx;
+		r->rx = c.p.client.rx;
+		r->keys_checked = c.p.checked;
+		r->keys_agreed = c.p.agreed;
 	}
-	switch (o->suite->auth_algorithm) {
-	case CRYPTO_SHA1_HMAC:
-		mac = TLSM_MAC_SHA1;
-		break;
-	case CRYPTO_SHA2_256_HMAC:
-		mac = TLSM_MAC_SHA256;
-		break;
-	case CRYPTO_SHA2_384_HMAC:
-		mac = TLSM_MAC_SHA384;
-		break;
-	default:
-		mac = TLSM_MAC_NONE;
-		break;
+	/*
+	 * libssl reads TLS 1.0 itself (FreeBSD has no TLS 1.0 receive
+	 * offload), and would take a handshake message in mid-stream for
+	 * a renegotiation: that run goes without one.
+	 */
+	c.ticket = c.raw || c.p.client.rx != UK_SSL_KTLS_NONE;
+	uk_set_nonblock(c.p.client.s, 1);
+	uk_set_nonblock(c.p.server.s, 1);
+	uk_counters(&c0);
+
+	/* Turns until the client has read the end of the stream. */
+	for (stall = 0; !c.eof; ) {
+		a = server_turn(&c, sc, r->why, sizeof(r->why));
+		if (a < 0)
+			goto out;
+		uk_net_run();
+		b = client_turn(&c, sc, r);
+		if (b < 0)
+			goto out;
+		uk_net_run();
+		stall = a || b ? 0 : stall + 1;
+		if (stall > DEMO_STALL) {
+			snprintf(r->why, sizeof(r->why), "stalled: server "
+			    "at step %d, client at byte %" PRIu64, c.step,
+			    c.app_off);
+			goto out;
+		}
+		progress(o, &c, sc, mode, &last);
 	}
-	error = tlsm_init(&rx->st, 0x0300 | o->suite->tls_vminor, cipher,
-	    mac, key, o->suite->cipher_key_len, iv,
-	    cipher == TLSM_CBC && o->suite->tls_vminor > TLS_MINOR_VER_ZERO ?
-	    0 : (size_t)o->suite->iv_len, mkey, o->suite->auth_key_len);
-	if (error != 0) {
-		snprintf(err, errlen, "model: %s", strerror(error));
+	if (c.app_off != sc->hdrlen + sc->filelen + sizeof(sc->trailer)) {
+		snprintf(r->why, sizeof(r->why), "%" PRIu64 " application "
+		    "bytes received, %zu sent", c.app_off, sc->hdrlen +
+		    sc->filelen + sizeof(sc->trailer));
 		goto out;
 	}
-	rx->seq = en.rec_seq[7];
-
-	/* A response header, written. */
-	snprintf((char *)hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\n"
-	    "Content-Type: application/octet-stream\r\n"
-	    "Content-Length: %" PRIu64 "\r\n\r\n", o->bytes);
-	if (send_all(s, hdr, strlen((char *)hdr), rx) != 0 ||
-	    append(&tx->app, &tx->alen, &tx->acap, hdr,
-	    strlen((char *)hdr)) != 0)
-		goto io;
-
-	/* The file: first half, a control record, second half. */
-	sent = 0;
-	for (off = 0; off < (off_t)o->bytes; off += sbytes) {
-		if (sent == 0 && off >= (off_t)o->bytes / 2) {
-			fill(ticket, sizeof(ticket), &x);
-			ticket[0] = 4;	/* new_session_ticket */
-			if (send_record(s, TLS_RLTYPE_HANDSHAKE, ticket,
-			    sizeof(ticket), rx) != 0)
-				goto io;
-			tx->ctl_records++;
-			sent = 1;
+	uk_counters(&c1);
+	uk_ktls_stats(&st);
+	for (i = 0; i < 2; i++) {
+		if (uk_net_stats(i == 0 ? c.p.client.s : c.p.server.s,
+		    &ns) == 0) {
+			r->segments += ns.snd_total;
+			r->retransmits += ns.snd_rexmitpack;
 		}
-		/* Stop at the middle until the control record is out. */
-		target = sent == 0 ? (off_t)o->bytes / 2 : (off_t)o->bytes;
-		if (off == target) {
-			sbytes = 0;
-			continue;
-		}
-		sbytes = 0;
-		if (uk_sendfile(fd, s, off, (size_t)(target - off), NULL,
-		    &sbytes, 0) != 0 && errno != EAGAIN)
-			goto io;
-		if (drain(s, rx) != 0)
-			goto io;
 	}
-	if (append(&tx->app, &tx->alen, &tx->acap, file, o->bytes) != 0)
-		goto io;
-
-	/* A trailer, written, then close_notify. */
-	fill(trailer, sizeof(trailer), &x);
-	if (send_all(s, trailer, sizeof(trailer), rx) != 0 ||
-	    append(&tx->app, &tx->alen, &tx->acap, trailer,
-	    sizeof(trailer)) != 0)
-		goto io;
-	if (send_record(s, TLS_RLTYPE_ALERT, close_notify,
-	    sizeof(close_notify), rx) != 0)
-		goto io;
-	tx->ctl_records++;
-	if (drain(s, rx) != 0)
-		goto io;
-
-	uk_ktls_stats(st);
+	r->copies_per_byte = r->bytes == 0 ? 0 :
+	    (double)(c1.copied_bytes - c0.copied_bytes) / r->bytes;
+	r->passes_per_byte = r->bytes == 0 ? 0 :
+	    (double)(c1.copied_bytes - c0.copied_bytes + c1.crypto_bytes -
+	    c0.crypto_bytes) / r->bytes;
+	r->encrypted = st.encrypt_records;
+	r->decrypted = st.decrypt_records;
+	r->inplace = st.inplace;
+	r->separate = st.separate_output;
 	rc = 0;
-	goto out;
-io:
-	snprintf(err, errlen, "send: %s", strerror(errno));
 out:
-	if (s >= 0)
-		uk_close(s);
-	if (fd >= 0)
-		uk_file_destroy(fd);
+	if (o->progress) {
+		printf("\r\033[K");
+		fflush(stdout);
+	}
+	if (c.raw) {
+		if (c.p.client.s >= 0)
+			uk_close(c.p.client.s);
+		if (c.p.server.s >= 0)
+			uk_close(c.p.server.s);
+	} else if (r->handshake)
+		uk_ssl_pair_close(&c.p);
+	if (c.fd >= 0)
+		uk_file_destroy(c.fd);
+	uk_net_run();
+	uk_set_workers(0);
 	uk_run();
-	uk_counters(cnt);
-	free(file);
+	uk_net_pcap_close();
+	uk_counters(&c1);
+	r->leaks = c1.mbufs != 0 || c1.clusters != 0 || c1.pages != 0 ||
+	    c1.sessions != 0 || c1.mallocs != 0;
+	if (rc == 0 && r->leaks) {
+		snprintf(r->why, sizeof(r->why), "objects left alive: %"
+		    PRId64 " mbufs, %" PRId64 " pages, %" PRId64 " sessions, %"
+		    PRId64 " allocations", c1.mbufs, c1.pages, c1.sessions,
+		    c1.mallocs);
+		rc = -1;
+	}
+	free(c.rbuf);
+	r->seconds = now() - t0;
+	r->ok = rc == 0;
 	return (rc);
 }
 
-static const char *
-mode_name(int mode)
+/* A JSON string: the paths and messages here are plain, but quote. */
+static void
+json_str(const char *s)
 {
 
-	switch (mode) {
-	case TCP_TLS_MODE_SW:
-		return ("sw");
-	case TCP_TLS_MODE_IFNET:
-		return ("ifnet");
-	case TCP_TLS_MODE_TOE:
-		return ("toe");
-	default:
-		return ("none");
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
 	}
+	putchar('"');
 }
 
-int
-cmd_demo(int argc, char **argv)
+static void
+print_json(const struct demo_opts *o, const struct demo_script *sc,
+    const struct demo_result *res, int n, int ok)
+{
+	const struct demo_result *r;
+	int i;
+
+	printf("{\"ok\": %s, \"suite\": \"%s\", \"bytes\": %" PRIu64
+	    ", \"seed\": %" PRIu64 ", \"workers\": %d, \"sent_sha256\": "
+	    "\"%s\", \"keylog\": ", ok ? "true" : "false", o->suite->name,
+	    o->bytes, o->seed, o->workers, sc->sha256);
+	if (o->suite->openssl_name != NULL)
+		json_str(o->keylog);
+	else
+		printf("null");
+	printf(", \"modes\": [");
+	for (i = 0; i < n; i++) {
+		r = &res[i];
+		printf("%s{\"mode\": \"%s\", \"ok\": %s, \"records\": %"
+		    PRIu64 ", \"control_records\": %" PRIu64 ", \"bytes\": %"
+		    PRIu64 ", \"segments\": %" PRIu64 ", \"retransmits\": %"
+		    PRIu64 ", \"cpu_copies_per_byte\": %.4f, "
+		    "\"cpu_passes_per_byte\": %.4f, \"encrypted_records\": %"
+		    PRId64 ", \"decrypted_records\": %" PRId64
+		    ", \"in_place\": %" PRId64 ", \"separate_output\": %"
+		    PRId64 ", \"handshake\": %s, \"tx_keys\": \"%s\", "
+		    "\"rx_keys\": \"%s\", \"keys_agree\": %s, "
+		    "\"leaks\": %s, \"seconds\": %.3f, \"pcap\": ",
+		    i == 0 ? "" : ", ", mode_names[r->mode],
+		    r->ok ? "true" : "false", r->records, r->ctl_records,
+		    r->bytes, r->segments, r->retransmits, r->copies_per_byte,
+		    r->passes_per_byte, r->encrypted, r->decrypted,
+		    r->inplace, r->separate, r->handshake ? "true" : "false",
+		    r->handshake ? uk_ssl_ktls_name(r->tx) : "seed",
+		    r->handshake ? uk_ssl_ktls_name(r->rx) : "seed",
+		    !r->keys_checked ? "null" : r->keys_agreed ? "true" :
+		    "false", r->leaks ? "true" : "false", r->seconds);
+		if (r->pcap[0] != '\0')
+			json_str(r->pcap);
+		else
+			printf("null");
+		printf(", \"keylog\": ");
+		if (o->suite->openssl_name != NULL)
+			json_str(o->keylog);
+		else
+			printf("null");
+		if (!r->ok) {
+			printf(", \"error\": ");
+			json_str(r->why);
+		}
+		printf("}");
+	}
+	printf("]}\n");
+}
+
+static const char *
+keys_line(const struct demo_result *r, char *buf, size_t len)
+{
+
+	if (!r->handshake)
+		return ("from the seed (no TLS cipher suite uses this "
+		    "combination)");
+	snprintf(buf, len, "TX %s, RX %s%s", uk_ssl_ktls_name(r->tx),
+	    uk_ssl_ktls_name(r->rx), !r->keys_checked ? "" :
+	    r->keys_agreed ? "; hand-off agrees with key log" :
+	    "; hand-off DIFFERS from key log");
+	return (buf);
+}
+
+static void
+print_table(const struct demo_opts *o, const struct demo_result *res,
+    int n)
+{
+	const struct demo_result *r;
+	char buf[200];
+	int i;
+
+	printf("uktls demo: %s, %" PRIu64 "-byte file, seed %" PRIu64
+	    ", %s\n", o->suite->name, o->bytes, o->seed, o->workers == 0 ?
+	    "deterministic run queue" : "worker threads");
+	printf("  network: MSS %u, loss %g%%, reorder %g%%\n",
+	    o->net.mss == 0 ? 1448 : o->net.mss, o->net.loss_pct,
+	    o->net.reorder_pct);
+	for (i = 0; i < n; i++) {
+		r = &res[i];
+		printf("\n  %-30s %s\n", "mode", mode_names[r->mode]);
+		printf("  %-30s %s\n", "keys", keys_line(r, buf,
+		    sizeof(buf)));
+		printf("  %-30s %" PRIu64 " (%" PRIu64 " application data, %"
+		    PRIu64 " control)\n", "records received", r->records,
+		    r->app_records, r->ctl_records);
+		printf("  %-30s %" PRIu64 "\n", "application bytes",
+		    r->bytes);
+		printf("  %-30s %" PRIu64 " (%" PRIu64 " retransmitted)\n",
+		    "TCP segments", r->segments, r->retransmits);
+		printf("  %-30s %.4f\n", "CPU copies per payload byte",
+		    r->copies_per_byte);
+		printf("  %-30s %.4f\n", "CPU passes per byte",
+		    r->passes_per_byte);
+		printf("  %-30s %" PRId64 " encrypted (%" PRId64 " in place, %"
+		    PRId64 " into new pages), %" PRId64 " decrypted\n",
+		    "records", r->encrypted, r->inplace, r->separate,
+		    r->decrypted);
+		printf("  %-30s %s\n", "capture",
+		    r->pcap[0] != '\0' ? r->pcap : "-");
+		printf("  %-30s %.2f s\n", "time", r->seconds);
+		printf("  %-30s %s\n", "result", r->ok ? "ok: every byte and "
+		    "record matched" : "FAILED");
+	}
+	if (o->suite->openssl_name != NULL)
+		printf("\n  key log: %s\n", o->keylog);
+	printf("  (copies and passes count both ends: the reader's copy "
+	    "out, the\n   writes' copy in, encryption and decryption)\n");
+}
+
+/* So that a reader of the capture can check what it decrypted. */
+static int
+script_digest(struct demo_script *sc)
+{
+	uint8_t md[32];
+	unsigned int mdlen, i;
+	EVP_MD_CTX *ctx;
+	int ok;
+
+	ctx = EVP_MD_CTX_new();
+	ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+	    EVP_DigestUpdate(ctx, sc->hdr, sc->hdrlen) &&
+	    EVP_DigestUpdate(ctx, sc->file, sc->filelen) &&
+	    EVP_DigestUpdate(ctx, sc->trailer, sizeof(sc->trailer)) &&
+	    EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return (-1);
+	for (i = 0; i < mdlen; i++)
+		snprintf(sc->sha256 + 2 * i, 3, "%02x", md[i]);
+	return (0);
+}
+
+static int
+parse_mode(const char *s, struct demo_opts *o)
+{
+	int i;
+
+	if (strcmp(s, "all") == 0) {
+		o->modes = (1 << DEMO_MODES) - 1;
+		o->all = 1;
+		return (0);
+	}
+	for (i = 0; i < 3; i++) {
+		if (strcmp(s, mode_names[i]) != 0)
+			continue;
+		if (i >= DEMO_MODES) {
+			fprintf(stderr, "uktls demo: mode '%s' is not "
+			    "available: this build has no simulated %s "
+			    "device yet (modes: sw, all)\n", s, s);
+			return (-1);
+		}
+		o->modes = 1 << i;
+		o->all = 0;
+		return (0);
+	}
+	fprintf(stderr, "uktls demo: unknown mode '%s' (sw, ifnet, toe, "
+	    "all)\n", s);
+	return (-1);
+}
+
+static int
+parse_args(int argc, char **argv, struct demo_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "suite", required_argument, NULL, 's' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "bytes", required_argument, NULL, 'b' },
+		{ "mss", required_argument, NULL, 'M' },
+		{ "loss", required_argument, NULL, 'l' },
+		{ "reorder", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "pcap", required_argument, NULL, 'p' },
+		{ "keylog", required_argument, NULL, 'k' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct demo_opts o;
-	struct demo_rx rx;
-	struct demo_tx tx;
-	struct uk_counters cnt;
-	struct uk_ktls_stats st;
-	char err[200];
-	uint64_t v, payload;
-	int ch, mode, ok, leaks, rc;
+	uint64_t v;
+	int ch;
 
-	memset(&o, 0, sizeof(o));
-	o.suite = uk_suite_by_name("aes128-gcm-1.3");
-	o.bytes = 4 * 1024 * 1024;
-	o.seed = 1;
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
-			o.suite = uk_suite_by_name(optarg);
-			if (o.suite == NULL) {
+			o->suite = uk_suite_by_name(optarg);
+			if (o->suite == NULL) {
 				fprintf(stderr, "uktls demo: unknown suite "
 				    "'%s' (see 'uktls suites')\n", optarg);
 				return (2);
 			}
 			break;
 		case 'm':
-			if (strcmp(optarg, "sw") != 0 &&
-			    strcmp(optarg, "all") != 0) {
-				fprintf(stderr, "uktls demo: mode '%s' is not "
-				    "available: only sw exists so far\n",
-				    optarg);
+			if (parse_mode(optarg, o) != 0)
+				return (2);
+			break;
+		case 'b':
+			if (parse_size(optarg, &o->bytes) != 0 ||
+			    o->bytes > (uint64_t)1 << 32) {
+				fprintf(stderr, "uktls demo: bad --bytes '%s' "
+				    "(0 to 4g)\n", optarg);
 				return (2);
 			}
 			break;
-		case 'b':
-			if (parse_size(optarg, &o.bytes) != 0 ||
-			    o.bytes > (uint64_t)1 << 32) {
-				fprintf(stderr, "uktls demo: bad --bytes "
-				    "'%s'\n", optarg);
+		case 'M':
+			if (parse_size(optarg, &v) != 0 || v < 64 ||
+			    v > 65495) {
+				fprintf(stderr, "uktls demo: bad --mss '%s' "
+				    "(64..65495)\n", optarg);
+				return (2);
+			}
+			o->net.mss = (unsigned int)v;
+			break;
+		case 'l':
+		case 'r':
+			if (parse_pct(optarg, ch == 'l' ? &o->net.loss_pct :
+			    &o->net.reorder_pct) != 0) {
+				fprintf(stderr, "uktls demo: bad --%s '%s' "
+				    "(a percentage, 0..50)\n", ch == 'l' ?
+				    "loss" : "reorder", optarg);
 				return (2);
 			}
 			break;
 		case 'S':
-			if (parse_size(optarg, &o.seed) != 0) {
+			if (parse_size(optarg, &o->seed) != 0) {
 				fprintf(stderr, "uktls demo: bad --seed "
 				    "'%s'\n", optarg);
+				return (2);
+			}
+			break;
+		case 'p':
+		case 'k':
+			if (snprintf(ch == 'p' ? o->pcap : o->keylog,
+			    PATH_MAX, "%s", optarg) >= PATH_MAX) {
+				fprintf(stderr, "uktls demo: path too long\n");
 				return (2);
 			}
 			break;
@@ -553,17 +1075,17 @@ cmd_demo(int argc, char **argv)
 				    "'%s' (0..64)\n", optarg);
 				return (2);
 			}
-			o.workers = (int)v;
+			o->workers = (int)v;
 			break;
 		case 'j':
-			o.json = 1;
+			o->json = 1;
 			break;
 		case 'h':
 			demo_usage(stdout);
 			return (0);
 		default:
-			fprintf(stderr, "uktls demo: unknown option '%s'\n",
-			    argv[optind - 1]);
+			fprintf(stderr, "uktls demo: unknown option or missing "
+			    "value: '%s'\n", argv[optind - 1]);
 			demo_usage(stderr);
 			return (2);
 		}
@@ -573,81 +1095,92 @@ cmd_demo(int argc, char **argv)
 		    argv[optind]);
 		return (2);
 	}
+	return (-1);
+}
 
-	uk_reset(o.seed);
-	if (uk_set_workers(o.workers) != 0) {
-		fprintf(stderr, "uktls demo: workers: %s\n", strerror(errno));
+int
+cmd_demo(int argc, char **argv)
+{
+	struct demo_result res[DEMO_MODES];
+	struct demo_script sc;
+	struct demo_opts o;
+	uint64_t x;
+	int i, n, ok, rc;
+
+	memset(&o, 0, sizeof(o));
+	o.suite = uk_suite_by_name("aes128-gcm-1.3");
+	o.modes = (1 << DEMO_MODES) - 1;
+	o.all = 1;
+	o.bytes = 4 * 1024 * 1024;
+	o.seed = 1;
+	rc = parse_args(argc, argv, &o);
+	if (rc >= 0)
+		return (rc);
+	o.net.seed = o.seed;
+	if ((o.pcap[0] == '\0' && default_path(o.pcap, sizeof(o.pcap),
+	    "demo.pcap") != 0) || (o.keylog[0] == '\0' &&
+	    default_path(o.keylog, sizeof(o.keylog), "demo.keys") != 0)) {
+		fprintf(stderr, "uktls demo: cannot make the default output "
+		    "directory; give --pcap and --keylog\n");
 		return (1);
 	}
-	memset(&rx, 0, sizeof(rx));
-	memset(&tx, 0, sizeof(tx));
-	memset(&st, 0, sizeof(st));
-	err[0] = '\0';
-	mode = TCP_TLS_MODE_NONE;
-	rc = run_sw(&o, &rx, &tx, &cnt, &st, &mode, err, sizeof(err));
-	uk_set_workers(0);
+	o.progress = !o.json && isatty(STDOUT_FILENO);
 
-	leaks = cnt.mbufs != 0 || cnt.clusters != 0 || cnt.pages != 0 ||
-	    cnt.sessions != 0 || cnt.mallocs != 0;
-	if (rc == 0 && !rx.failed) {
-		if (rx.wlen != 0)
-			rx_fail(&rx, "bytes left over after the last record");
-		else if (rx.alen != tx.alen ||
-		    memcmp(rx.app, tx.app, tx.alen) != 0)
-			rx_fail(&rx, "application data differs");
-		else if (rx.ctl_records != tx.ctl_records ||
-		    !rx.saw_close_notify)
-			rx_fail(&rx, "control records differ");
+	/* The script: the same bytes in every mode. */
+	memset(&sc, 0, sizeof(sc));
+	sc.filelen = o.bytes;
+	sc.file = malloc(o.bytes > 0 ? o.bytes : 1);
+	sc.hdr = malloc(300);
+	if (sc.file == NULL || sc.hdr == NULL) {
+		fprintf(stderr, "uktls demo: out of memory\n");
+		free(sc.file);
+		free(sc.hdr);
+		return (1);
 	}
-	ok = rc == 0 && !rx.failed && !leaks;
-	payload = tx.alen > 0 ? tx.alen : 1;
+	x = o.seed ^ 0x5eed;
+	fill(sc.file, sc.filelen, &x);
+	fill(sc.ticket, sizeof(sc.ticket), &x);
+	sc.ticket[0] = 4;	/* new_session_ticket */
+	fill(sc.trailer, sizeof(sc.trailer), &x);
+	sc.hdrlen = (size_t)snprintf((char *)sc.hdr, 300, "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: application/octet-stream\r\n"
+	    "Content-Length: %" PRIu64 "\r\n\r\n", o.bytes);
 
-	if (o.json) {
-		printf("{\"ok\": %s, \"suite\": \"%s\", \"modes\": [{"
-		    "\"mode\": \"%s\", \"ok\": %s, \"records\": %" PRIu64
-		    ", \"control_records\": %" PRIu64 ", \"bytes\": %zu, "
-		    "\"wire_bytes\": %" PRIu64 ", \"segments\": 0, "
-		    "\"retransmits\": 0, \"cpu_copies_per_byte\": %.4f, "
-		    "\"cpu_passes_per_byte\": %.4f, \"encrypted_records\": %"
-		    PRId64 ", \"in_place\": %" PRId64 ", \"separate_output\": %"
-		    PRId64 ", \"leaks\": %s, \"pcap\": null, \"keylog\": null"
-		    "%s%s%s}]}\n",
-		    ok ? "true" : "false", o.suite->name, mode_name(mode),
-		    ok ? "true" : "false", rx.records, rx.ctl_records, rx.alen,
-		    rx.wire_bytes, (double)cnt.copied_bytes / payload,
-		    (double)(cnt.copied_bytes + cnt.crypto_bytes) / payload,
-		    st.encrypt_records, st.inplace, st.separate_output,
-		    leaks ? "true" : "false", ok ? "" : ", \"error\": \"",
-		    ok ? "" : (err[0] != '\0' ? err : rx.why), ok ? "" : "\"");
-		goto done;
+	if (script_digest(&sc) != 0) {
+		fprintf(stderr, "uktls demo: SHA-256 failed\n");
+		free(sc.file);
+		free(sc.hdr);
+		return (1);
 	}
+	if (o.suite->openssl_name != NULL &&
+	    uk_keylog_open(o.keylog) != 0) {
+		fprintf(stderr, "uktls demo: %s: %s\n", o.keylog,
+		    strerror(errno));
+		free(sc.file);
+		free(sc.hdr);
+		return (1);
+	}
+	memset(res, 0, sizeof(res));
+	ok = 1;
+	for (i = n = 0; i < DEMO_MODES; i++) {
+		if ((o.modes & (1 << i)) == 0)
+			continue;
+		if (run_mode(&o, &sc, i, &res[n]) != 0)
+			ok = 0;
+		n++;
+	}
+	if (o.suite->openssl_name != NULL)
+		uk_keylog_close();
 
-	printf("uktls demo: %s, %" PRIu64 "-byte file, seed %" PRIu64
-	    ", %s\n\n", o.suite->name, o.bytes, o.seed, o.workers == 0 ?
-	    "deterministic run queue" : "worker threads");
-	printf("  %-28s %s\n", "mode", mode_name(mode));
-	printf("  %-28s %" PRIu64 " (%" PRIu64 " application data, %"
-	    PRIu64 " control)\n", "records", rx.records, rx.app_records,
-	    rx.ctl_records);
-	printf("  %-28s %zu\n", "payload bytes", rx.alen);
-	printf("  %-28s %" PRIu64 "\n", "wire bytes", rx.wire_bytes);
-	printf("  %-28s %.4f\n", "CPU copies per payload byte",
-	    (double)cnt.copied_bytes / payload);
-	printf("  %-28s %.4f\n", "crypto passes per byte",
-	    (double)cnt.crypto_bytes / payload);
-	printf("  %-28s %" PRId64 " (%" PRId64 " in place, %" PRId64
-	    " into new pages)\n", "records encrypted", st.encrypt_records,
-	    st.inplace, st.separate_output);
-	printf("  %-28s %s\n", "leaks", leaks ? "YES" : "none");
-	printf("  %-28s %s\n", "result", ok ? "ok: every byte and record "
-	    "matched" : "FAILED");
-	if (!ok)
-		fprintf(stderr, "uktls demo: %s\n",
-		    err[0] != '\0' ? err : rx.why[0] != '\0' ? rx.why :
-		    "objects left alive");
-done:
-	free(rx.wire);
-	free(rx.app);
-	free(tx.app);
+	if (o.json)
+		print_json(&o, &sc, res, n, ok);
+	else
+		print_table(&o, res, n);
+	for (i = 0; i < n; i++)
+		if (!res[i].ok)
+			fprintf(stderr, "uktls demo: %s: %s\n",
+			    mode_names[res[i].mode], res[i].why);
+	free(sc.file);
+	free(sc.hdr);
 	return (ok ? 0 : 1);
 }

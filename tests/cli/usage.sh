@@ -26,7 +26,14 @@ expect 2 "$uktls" demo --bytes lots
 expect 2 "$uktls" demo --workers -1
 expect 2 "$uktls" demo --mode nosuchmode
 expect 2 "$uktls" demo --nosuchoption
+expect 2 "$uktls" demo --mode ifnet
+expect 2 "$uktls" demo --loss 60
+expect 2 "$uktls" demo --reorder x
+expect 2 "$uktls" demo --mss 10
+expect 2 "$uktls" demo --pcap
+expect 1 "$uktls" demo --bytes 1k --pcap /nonexistent/dir/x.pcap --keylog /tmp/uktls-usage-keys.$$
+expect 1 "$uktls" demo --bytes 1k --keylog /nonexistent/dir/x.keys
 expect 2 "$uktls" demo extra
 expect 2 "$uktls" suites extra
-rm -f /tmp/uktls-usage.$$
+rm -f /tmp/uktls-usage.$$ /tmp/uktls-usage-keys.$$
 exit $fail
