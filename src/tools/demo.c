@@ -123,7 +123,8 @@ demo_usage(FILE *fp)
 	    "usage: uktls demo [--suite NAME] [--mode sw|ifnet|toe|all] "
 	    "[--bytes N]\n"
 	    "                  [--mss N] [--loss PCT] [--reorder PCT] "
-	    "[--seed N]\n"
+	    "[--dup PCT]\n"
+	    "                  [--split PCT] [--seed N]\n"
 	    "                  [--pcap FILE] [--keylog FILE] [--workers N] "
 	    "[--json]\n"
 	    "\n"
@@ -145,6 +146,8 @@ demo_usage(FILE *fp)
 	    "  --mss N        TCP maximum segment size (default 1448)\n"
 	    "  --loss PCT     %% of segments the network drops (default 0)\n"
 	    "  --reorder PCT  %% of segments held back behind later ones\n"
+	    "  --dup PCT      %% of segments delivered twice\n"
+	    "  --split PCT    %% of segments cut in two at a random point\n"
 	    "  --seed N       seed for keys, payload and faults (default 1)\n"
 	    "  --pcap FILE    capture (default build/out/demo.pcap; with "
 	    "--mode all\n"
@@ -904,9 +907,10 @@ print_table(const struct demo_opts *o, const struct demo_result *res,
 	printf("uktls demo: %s, %" PRIu64 "-byte file, seed %" PRIu64
 	    ", %s\n", o->suite->name, o->bytes, o->seed, o->workers == 0 ?
 	    "deterministic run queue" : "worker threads");
-	printf("  network: MSS %u, loss %g%%, reorder %g%%\n",
-	    o->net.mss == 0 ? 1448 : o->net.mss, o->net.loss_pct,
-	    o->net.reorder_pct);
+	printf("  network: MSS %u, loss %g%%, reorder %g%%, dup %g%%, "
+	    "split %g%%\n", o->net.mss == 0 ? 1448 : o->net.mss,
+	    o->net.loss_pct, o->net.reorder_pct, o->net.dup_pct,
+	    o->net.split_pct);
 	for (i = 0; i < n; i++) {
 		r = &res[i];
 		printf("\n  %-30s %s\n", "mode", mode_names[r->mode]);
@@ -1000,6 +1004,8 @@ parse_args(int argc, char **argv, struct demo_opts *o)
 		{ "mss", required_argument, NULL, 'M' },
 		{ "loss", required_argument, NULL, 'l' },
 		{ "reorder", required_argument, NULL, 'r' },
+		{ "dup", required_argument, NULL, 'd' },
+		{ "split", required_argument, NULL, 'x' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "pcap", required_argument, NULL, 'p' },
 		{ "keylog", required_argument, NULL, 'k' },
@@ -1046,11 +1052,15 @@ parse_args(int argc, char **argv, struct demo_opts *o)
 			break;
 		case 'l':
 		case 'r':
+		case 'd':
+		case 'x':
 			if (parse_pct(optarg, ch == 'l' ? &o->net.loss_pct :
-			    &o->net.reorder_pct) != 0) {
+			    ch == 'r' ? &o->net.reorder_pct : ch == 'd' ?
+			    &o->net.dup_pct : &o->net.split_pct) != 0) {
 				fprintf(stderr, "uktls demo: bad --%s '%s' "
 				    "(a percentage, 0..50)\n", ch == 'l' ?
-				    "loss" : "reorder", optarg);
+				    "loss" : ch == 'r' ? "reorder" : ch == 'd' ?
+				    "dup" : "split", optarg);
 				return (2);
 			}
 			break;

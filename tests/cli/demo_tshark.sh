@@ -2,8 +2,8 @@
 # tshark, an implementation we did not write, must decrypt every capture
 # `uktls demo` writes with the key log it writes, and the application
 # data it shows must be what the demo sent (the demo prints the SHA-256
-# of that): for every suite libssl negotiates, and under loss and
-# reordering with several seeds.
+# of that): for every suite libssl negotiates, and under loss,
+# reordering, duplication and splitting with several seeds.
 set -u
 uktls=$1
 command -v tshark >/dev/null || { echo "SKIP: tshark is not installed"; exit 77; }
@@ -42,7 +42,7 @@ for s in $("$uktls" suites | awk 'NR > 1 { print $1 }'); do
 done
 for seed in 1 2 3; do
 	check "faults-gcm13-$seed" --suite aes256-gcm-1.3 --bytes 300k \
-	    --loss 3 --reorder 3 --mss 700 --seed "$seed"
+	    --loss 3 --reorder 3 --dup 3 --split 5 --mss 700 --seed "$seed"
 	check "faults-cbc12-$seed" --suite aes128-cbc-sha256-1.2 --bytes 300k \
 	    --loss 3 --reorder 3 --seed "$seed"
 done
