@@ -305,10 +305,10 @@ uk_rcvflags(int flags)
 static void
 uk_control_out(struct msghdr *msg, struct mbuf *control, int *flags)
 {
-	struct kcmsghdr *kcm;
+	struct kcmsghdr kcm;
 	struct cmsghdr hcm;
 	struct mbuf *m;
-	uint8_t *out;
+	uint8_t *out, *at;
 	size_t dlen, n, need, off, room, used;
 	bool full;
 
@@ -318,13 +318,14 @@ uk_control_out(struct msghdr *msg, struct mbuf *control, int *flags)
 	full = false;
 	for (m = control; m != NULL && !full; m = m->m_next) {
 		off = 0;
-		while (m->m_len > 0 && off + sizeof(*kcm) <= (size_t)m->m_len) {
-			kcm = (struct kcmsghdr *)(void *)
-			    (mtod(m, uint8_t *) + off);
-			if (kcm->cmsg_len < KCMSG_LEN(0) ||
-			    off + kcm->cmsg_len > (size_t)m->m_len)
+		while (m->m_len > 0 && off + sizeof(kcm) <= (size_t)m->m_len) {
+			/* Copied out: nothing promises the mbuf's alignment. */
+			at = mtod(m, uint8_t *) + off;
+			memcpy(&kcm, at, sizeof(kcm));
+			if (kcm.cmsg_len < KCMSG_LEN(0) ||
+			    off + kcm.cmsg_len > (size_t)m->m_len)
 				break;
-			dlen = kcm->cmsg_len - KCMSG_LEN(0);
+			dlen = kcm.cmsg_len - KCMSG_LEN(0);
 			need = CMSG_LEN(dlen);
 			if (room - used < sizeof(hcm)) {
 				*flags |= MSG_CTRUNC;
@@ -334,13 +335,13 @@ uk_control_out(struct msghdr *msg, struct mbuf *control, int *flags)
 			n = need <= room - used ? need : room - used;
 			memset(&hcm, 0, sizeof(hcm));
 			hcm.cmsg_len = n;
-			hcm.cmsg_level = kcm->cmsg_level == KSOL_SOCKET ?
-			    SOL_SOCKET : kcm->cmsg_level;
-			hcm.cmsg_type = kcm->cmsg_type;
+			hcm.cmsg_level = kcm.cmsg_level == KSOL_SOCKET ?
+			    SOL_SOCKET : kcm.cmsg_level;
+			hcm.cmsg_type = kcm.cmsg_type;
 			memcpy(out + used, &hcm, sizeof(hcm));
 			if (n > CMSG_LEN(0))
-				memcpy(out + used + CMSG_LEN(0), KCMSG_DATA(kcm),
-				    n - CMSG_LEN(0));
+				memcpy(out + used + CMSG_LEN(0),
+				    at + KCMSG_LEN(0), n - CMSG_LEN(0));
 			if (n < need) {
 				*flags |= MSG_CTRUNC;
 				used += n;
