@@ -630,22 +630,24 @@ client_turn(struct demo_conn *c, const struct demo_script *sc,
 	return (moved);
 }
 
-static void
+/* A progress line, from the first second on; 1 once one is shown. */
+static int
 progress(const struct demo_opts *o, const struct demo_conn *c,
     const struct demo_script *sc, int mode, double *last)
 {
 	double t, total;
 
 	if (!o->progress)
-		return;
+		return (0);
 	t = now();
 	if (t - *last < 0.2)
-		return;
+		return (0);
 	*last = t;
 	total = sc->hdrlen + sc->filelen + sizeof(sc->trailer);
 	printf("\r  %s: %5.1f%% of %.1f MiB received", mode_names[mode],
 	    100.0 * c->app_off / total, sc->filelen / 1048576.0);
 	fflush(stdout);
+	return (1);
 }
 
 static int
@@ -659,13 +661,15 @@ run_mode(const struct demo_opts *o, const struct demo_script *sc,
 	struct demo_conn c;
 	char path[PATH_MAX];
 	double t0, last;
-	int stall, a, b, i, rc;
+	int stall, shown, a, b, i, rc;
 
 	memset(&c, 0, sizeof(c));
+	shown = 0;
 	c.p.client.s = c.p.server.s = -1;
 	c.fd = -1;
 	rc = -1;
-	t0 = last = now();
+	t0 = now();
+	last = t0 + 0.8;	/* nothing for runs under a second */
 	r->mode = mode;
 
 	uk_reset(o->seed);
@@ -749,7 +753,7 @@ run_mode(const struct demo_opts *o, const struct demo_script *sc,
 			    c.app_off);
 			goto out;
 		}
-		progress(o, &c, sc, mode, &last);
+		shown |= progress(o, &c, sc, mode, &last);
 	}
 	if (c.app_off != sc->hdrlen + sc->filelen + sizeof(sc->trailer)) {
 		snprintf(r->why, sizeof(r->why), "%" PRIu64 " application "
@@ -777,7 +781,7 @@ run_mode(const struct demo_opts *o, const struct demo_script *sc,
 	r->separate = st.separate_output;
 	rc = 0;
 out:
-	if (o->progress) {
+	if (shown) {
 		printf("\r\033[K");
 		fflush(stdout);
 	}
