@@ -401,6 +401,19 @@ tcp_usr_send(struct socket *so, int flags, struct mbuf *m,
 		goto out;
 	}
 	SOCK_SENDBUF_LOCK(so);
+	/*
+	 * sosend() checked SBS_CANTSENDMORE before it copied the data in;
+	 * a shutdown or close since then has queued the FIN, and nothing
+	 * may follow it (the peer would acknowledge none of it).  Checked
+	 * here under the connection's lock, which the shutdown holds too.
+	 */
+	if ((so->so_snd.sb_state & SBS_CANTSENDMORE) != 0 ||
+	    tp->t_state > TCPS_CLOSE_WAIT) {
+		SOCK_SENDBUF_UNLOCK(so);
+		tcp_unlock(tp);
+		error = EPIPE;
+		goto out;
+	}
 	sbappendstream_locked(&so->so_snd, m, flags);
 	m = NULL;
 #ifdef INVARIANTS
