@@ -112,6 +112,18 @@ sc_tcase(const char *name)
 	return (tc);
 }
 
+/* A test case named after test t, running it for _i in [0, n). */
+static inline void
+sc_add(Suite *s, const char *name, const TTest *t, int n)
+{
+	TCase *tc;
+
+	tc = sc_tcase(name);
+	tcase_add_loop_test(tc, t, 0, n);
+	suite_add_tcase(s, tc);
+}
+#define	SC_ADD(s, t, n)	sc_add((s), #t, (t), (n))
+
 /*
  * A pair whose sv[1] receives with suite s from sequence number seq, and
  * whose sv[0] is a plain TCP socket: the model seals records into c

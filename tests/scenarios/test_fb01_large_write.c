@@ -300,14 +300,9 @@ int
 main(void)
 {
 	Suite *s;
-	TCase *tc;
 
 	s = suite_create("fb01_large_write");
-	tc = sc_tcase("fb01_partial_writes_model");
-	tcase_add_loop_test(tc, fb01_partial_writes_model, 0, TLSM_NSUITES);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb01_partial_writes_rx");
-	tcase_add_loop_test(tc, fb01_partial_writes_rx, 0, 2 * TLSM_NSUITES);
-	suite_add_tcase(s, tc);
+	SC_ADD(s, fb01_partial_writes_model, TLSM_NSUITES);
+	SC_ADD(s, fb01_partial_writes_rx, 2 * TLSM_NSUITES);
 	return (uktest_run(s));
 }

@@ -258,15 +258,10 @@ int
 main(void)
 {
 	Suite *s;
-	TCase *tc;
 
 	s = suite_create("fb02_sendfile_big");
-	tc = sc_tcase("fb02_sendfile_shape");
-	tcase_add_loop_test(tc, fb02_sendfile_shape, 0, 3);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb02_sendfile_odd_offsets");
-	tcase_add_loop_test(tc, fb02_sendfile_odd_offsets, 0,
+	SC_ADD(s, fb02_sendfile_shape, 3);
+	SC_ADD(s, fb02_sendfile_odd_offsets,
 	    (TLSM_NSUITES + 1) * (int)FB2_NRANGES);
-	suite_add_tcase(s, tc);
 	return (uktest_run(s));
 }

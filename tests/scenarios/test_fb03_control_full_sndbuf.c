@@ -296,18 +296,10 @@ int
 main(void)
 {
 	Suite *s;
-	TCase *tc;
 
 	s = suite_create("fb03_control_full_sndbuf");
-	tc = sc_tcase("fb03_control_into_full_sndbuf");
-	tcase_add_loop_test(tc, fb03_control_into_full_sndbuf, 0,
-	    2 * TLSM_NSUITES);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb03_control_blocking");
-	tcase_add_loop_test(tc, fb03_control_blocking, 0, TLSM_NSUITES);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb03_control_too_large");
-	tcase_add_loop_test(tc, fb03_control_too_large, 0, TLSM_NSUITES);
-	suite_add_tcase(s, tc);
+	SC_ADD(s, fb03_control_into_full_sndbuf, 2 * TLSM_NSUITES);
+	SC_ADD(s, fb03_control_blocking, TLSM_NSUITES);
+	SC_ADD(s, fb03_control_too_large, TLSM_NSUITES);
 	return (uktest_run(s));
 }

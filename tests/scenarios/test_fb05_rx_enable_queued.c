@@ -177,15 +177,9 @@ int
 main(void)
 {
 	Suite *s;
-	TCase *tc;
 
 	s = suite_create("fb05_rx_enable_queued");
-	tc = sc_tcase("fb05_rx_enable_with_queued");
-	tcase_add_loop_test(tc, fb05_rx_enable_with_queued, 0,
-	    TLSM_NSUITES * 2 * FB5_NPREFIX);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb05_rx_enable_after_tx");
-	tcase_add_loop_test(tc, fb05_rx_enable_after_tx, 0, TLSM_NSUITES);
-	suite_add_tcase(s, tc);
+	SC_ADD(s, fb05_rx_enable_with_queued, TLSM_NSUITES * 2 * FB5_NPREFIX);
+	SC_ADD(s, fb05_rx_enable_after_tx, TLSM_NSUITES);
 	return (uktest_run(s));
 }

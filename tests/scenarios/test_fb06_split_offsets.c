@@ -190,17 +190,10 @@ int
 main(void)
 {
 	Suite *s;
-	TCase *tc;
 
 	s = suite_create("fb06_split_offsets");
-	tc = sc_tcase("fb06_every_split_offset");
-	tcase_add_loop_test(tc, fb06_every_split_offset, 0, TLSM_NSUITES);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb06_byte_by_byte");
-	tcase_add_loop_test(tc, fb06_byte_by_byte, 0, TLSM_NSUITES);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb06_split_faults");
-	tcase_add_loop_test(tc, fb06_split_faults, 0, 3 * TLSM_NSUITES);
-	suite_add_tcase(s, tc);
+	SC_ADD(s, fb06_every_split_offset, TLSM_NSUITES);
+	SC_ADD(s, fb06_byte_by_byte, TLSM_NSUITES);
+	SC_ADD(s, fb06_split_faults, 3 * TLSM_NSUITES);
 	return (uktest_run(s));
 }

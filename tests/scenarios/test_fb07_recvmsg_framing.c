@@ -330,17 +330,10 @@ int
 main(void)
 {
 	Suite *s;
-	TCase *tc;
 
 	s = suite_create("fb07_recvmsg_framing");
-	tc = sc_tcase("fb07_eor_partial_reads");
-	tcase_add_loop_test(tc, fb07_eor_partial_reads, 0, 4 * TLSM_NSUITES);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb07_ctrunc");
-	tcase_add_loop_test(tc, fb07_ctrunc, 0, TLSM_NSUITES);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb07_peek");
-	tcase_add_loop_test(tc, fb07_peek, 0, TLSM_NSUITES);
-	suite_add_tcase(s, tc);
+	SC_ADD(s, fb07_eor_partial_reads, 4 * TLSM_NSUITES);
+	SC_ADD(s, fb07_ctrunc, TLSM_NSUITES);
+	SC_ADD(s, fb07_peek, TLSM_NSUITES);
 	return (uktest_run(s));
 }

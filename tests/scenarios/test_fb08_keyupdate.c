@@ -266,17 +266,10 @@ int
 main(void)
 {
 	Suite *s;
-	TCase *tc;
 
 	s = suite_create("fb08_keyupdate");
-	tc = sc_tcase("fb08_keyupdate_rx");
-	tcase_add_loop_test(tc, fb08_keyupdate_rx, 0, 6);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb08_keyupdate_tlsappdata");
-	tcase_add_loop_test(tc, fb08_keyupdate_tlsappdata, 0, 3);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb08_keyupdate_tx");
-	tcase_add_loop_test(tc, fb08_keyupdate_tx, 0, 3);
-	suite_add_tcase(s, tc);
+	SC_ADD(s, fb08_keyupdate_rx, 6);
+	SC_ADD(s, fb08_keyupdate_tlsappdata, 3);
+	SC_ADD(s, fb08_keyupdate_tx, 3);
 	return (uktest_run(s));
 }

@@ -233,20 +233,11 @@ int
 main(void)
 {
 	Suite *s;
-	TCase *tc;
 
 	s = suite_create("fb09_control_midstream");
-	tc = sc_tcase("fb09_plain_read");
-	tcase_add_loop_test(tc, fb09_plain_read, 0, TLSM_NSUITES);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb09_recvmsg_cmsg");
-	tcase_add_loop_test(tc, fb09_recvmsg_cmsg, 0, TLSM_NSUITES);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb09_tlsappdata");
-	tcase_add_loop_test(tc, fb09_tlsappdata, 0, TLSM_NSUITES);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb09_tlsappdata_recv");
-	tcase_add_loop_test(tc, fb09_tlsappdata_recv, 0, TLSM_NSUITES);
-	suite_add_tcase(s, tc);
+	SC_ADD(s, fb09_plain_read, TLSM_NSUITES);
+	SC_ADD(s, fb09_recvmsg_cmsg, TLSM_NSUITES);
+	SC_ADD(s, fb09_tlsappdata, TLSM_NSUITES);
+	SC_ADD(s, fb09_tlsappdata_recv, TLSM_NSUITES);
 	return (uktest_run(s));
 }

@@ -247,14 +247,9 @@ int
 main(void)
 {
 	Suite *s;
-	TCase *tc;
 
 	s = suite_create("fb10_shutdown_backpressure");
-	tc = sc_tcase("fb10_close_notify_reply");
-	tcase_add_loop_test(tc, fb10_close_notify_reply, 0, TLSM_NSUITES);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb10_simultaneous_close");
-	tcase_add_loop_test(tc, fb10_simultaneous_close, 0, TLSM_NSUITES);
-	suite_add_tcase(s, tc);
+	SC_ADD(s, fb10_close_notify_reply, TLSM_NSUITES);
+	SC_ADD(s, fb10_simultaneous_close, TLSM_NSUITES);
 	return (uktest_run(s));
 }

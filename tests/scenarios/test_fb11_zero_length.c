@@ -245,17 +245,10 @@ int
 main(void)
 {
 	Suite *s;
-	TCase *tc;
 
 	s = suite_create("fb11_zero_length");
-	tc = sc_tcase("fb11_tx_empty");
-	tcase_add_loop_test(tc, fb11_tx_empty, 0, TLSM_NSUITES);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb11_rx_empty_app");
-	tcase_add_loop_test(tc, fb11_rx_empty_app, 0, 2 * TLSM_NSUITES);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb11_rx_empty_control");
-	tcase_add_loop_test(tc, fb11_rx_empty_control, 0, TLSM_NSUITES);
-	suite_add_tcase(s, tc);
+	SC_ADD(s, fb11_tx_empty, TLSM_NSUITES);
+	SC_ADD(s, fb11_rx_empty_app, 2 * TLSM_NSUITES);
+	SC_ADD(s, fb11_rx_empty_control, TLSM_NSUITES);
 	return (uktest_run(s));
 }

@@ -174,14 +174,9 @@ int
 main(void)
 {
 	Suite *s;
-	TCase *tc;
 
 	s = suite_create("fb12_tls13_padding");
-	tc = sc_tcase("fb12_padding");
-	tcase_add_loop_test(tc, fb12_padding, 0, 9);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb12_padding_over_limit");
-	tcase_add_loop_test(tc, fb12_padding_over_limit, 0, 3);
-	suite_add_tcase(s, tc);
+	SC_ADD(s, fb12_padding, 9);
+	SC_ADD(s, fb12_padding_over_limit, 3);
 	return (uktest_run(s));
 }

@@ -374,26 +374,13 @@ int
 main(void)
 {
 	Suite *s;
-	TCase *tc;
 
 	s = suite_create("fb13_not_engaged");
-	tc = sc_tcase("fb13_invalid_suites");
-	tcase_add_loop_test(tc, fb13_invalid_suites, 0, 2 * FB13_NINVALID);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb13_bad_params");
-	tcase_add_loop_test(tc, fb13_bad_params, 0, 12);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb13_disabled");
-	tcase_add_loop_test(tc, fb13_disabled, 0, TLSM_NSUITES);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb13_tls10_receive");
-	tcase_add_loop_test(tc, fb13_tls10_receive, 0, 2);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb13_mode_report");
-	tcase_add_loop_test(tc, fb13_mode_report, 0, TLSM_NSUITES);
-	suite_add_tcase(s, tc);
-	tc = sc_tcase("fb13_listening");
-	tcase_add_test(tc, fb13_listening);
-	suite_add_tcase(s, tc);
+	SC_ADD(s, fb13_invalid_suites, 2 * FB13_NINVALID);
+	SC_ADD(s, fb13_bad_params, 12);
+	SC_ADD(s, fb13_disabled, TLSM_NSUITES);
+	SC_ADD(s, fb13_tls10_receive, 2);
+	SC_ADD(s, fb13_mode_report, TLSM_NSUITES);
+	SC_ADD(s, fb13_listening, 1);
 	return (uktest_run(s));
 }

@@ -279,9 +279,10 @@ START_TEST(fb14_mt_many_conns)
 		for (side = 0; side < 2; side++) {
 			e = &ends[c][side];
 			for (w = 0; w < 2; w++) {
-				ck_assert_int_eq(pthread_join(e->w[w], NULL), 0);
-				ck_assert_msg(e->werr[w] == 0, "conn %d side %d "
-				    "writer %d: %s", c, side, w,
+				ck_assert_int_eq(pthread_join(e->w[w], NULL),
+				    0);
+				ck_assert_msg(e->werr[w] == 0, "conn %d side "
+				    "%d writer %d: %s", c, side, w,
 				    strerror(e->werr[w]));
 			}
 			ck_assert_int_eq(uk_shutdown(e->fd, SHUT_WR), 0);
@@ -306,11 +307,8 @@ int
 main(void)
 {
 	Suite *s;
-	TCase *tc;
 
 	s = suite_create("fb14_mt_many_conns");
-	tc = sc_tcase("fb14_mt_many_conns");
-	tcase_add_loop_test(tc, fb14_mt_many_conns, 0, 2);
-	suite_add_tcase(s, tc);
+	SC_ADD(s, fb14_mt_many_conns, 2);
 	return (uktest_run(s));
 }

@@ -61,7 +61,8 @@ fb16_writer(void *arg)
 
 	for (i = 1; i <= FB16_NREC; i++) {
 		len = fb16_len(e->dir, i);
-		uktest_fill(buf, len, 1600 + (uint32_t)e->dir, (uint64_t)i << 16);
+		uktest_fill(buf, len, 1600 + (uint32_t)e->dir,
+		    (uint64_t)i << 16);
 		buf[0] = (uint8_t)(i >> 24);
 		buf[1] = (uint8_t)(i >> 16);
 		buf[2] = (uint8_t)(i >> 8);
@@ -303,11 +304,8 @@ int
 main(void)
 {
 	Suite *s;
-	TCase *tc;
 
 	s = suite_create("fb16_mt_close_race");
-	tc = sc_tcase("fb16_mt_close_race");
-	tcase_add_loop_test(tc, fb16_mt_close_race, 0, 2);
-	suite_add_tcase(s, tc);
+	SC_ADD(s, fb16_mt_close_race, 2);
 	return (uktest_run(s));
 }
