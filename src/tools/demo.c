@@ -893,7 +893,9 @@ keys_line(const struct demo_result *r, char *buf, size_t len)
 	if (!r->handshake)
 		return ("from the seed (no TLS cipher suite uses this "
 		    "combination)");
-	snprintf(buf, len, "TX %s, RX %s%s", uk_ssl_ktls_name(r->tx),
+	snprintf(buf, len, "server TX %s, client RX %s%s",
+	    uk_ssl_ktls_name(r->tx), r->rx == UK_SSL_KTLS_NONE ?
+	    "in libssl (no TLS 1.0 receive offload)" :
 	    uk_ssl_ktls_name(r->rx), !r->keys_checked ? "" :
 	    r->keys_agreed ? "; hand-off agrees with key log" :
 	    "; hand-off DIFFERS from key log");
@@ -918,8 +920,8 @@ print_table(const struct demo_opts *o, const struct demo_result *res,
 	for (i = 0; i < n; i++) {
 		r = &res[i];
 		printf("\n  %-30s %s\n", "mode", mode_names[r->mode]);
-		printf("  %-30s %s\n", "keys", keys_line(r, buf,
-		    sizeof(buf)));
+		printf("  %-30s %s\n", "keys (server to client)",
+		    keys_line(r, buf, sizeof(buf)));
 		printf("  %-30s %" PRIu64 " (%" PRIu64 " application data, %"
 		    PRIu64 " control)\n", "records received", r->records,
 		    r->app_records, r->ctl_records);
