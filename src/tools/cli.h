@@ -5,9 +5,14 @@
 #ifndef UKTLS_CLI_H
 #define UKTLS_CLI_H
 
+#include <stdint.h>
+
 #define	UKTLS_VERSION	"0.1.0"
 
 int	cli_wants_help(int argc, char **argv);
+/* A count with an optional k or m suffix; 0, or -1 if malformed. */
+int	cli_parse_size(const char *s, uint64_t *out);
+int	cmd_bench(int argc, char **argv);
 int	cmd_demo(int argc, char **argv);
 int	cmd_replay(int argc, char **argv);
 

@@ -1,6 +1,7 @@
 /*
  * uktls: the command-line tool.
  *
+ *   uktls bench     speed and memory of KTLS against raw OpenSSL
  *   uktls demo      run the main scenario and print what happened
  *   uktls suites    list the suites by name
  *   uktls version   print the version
@@ -8,6 +9,7 @@
  * Each command has its own --help.  Errors are reported err(3)-style on
  * stderr with a non-zero exit status.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,7 @@ static const struct command {
 	int		(*fn)(int, char **);
 	const char	*summary;
 } commands[] = {
+	{ "bench", cmd_bench, "speed and memory of KTLS against raw OpenSSL" },
 	{ "demo", cmd_demo, "run KTLS end to end and print what happened" },
 	{ "replay", cmd_replay, "check a capture's TLS records through uktls" },
 	{ "suites", cmd_suites, "list the cipher suites by name" },
@@ -59,6 +62,29 @@ cli_wants_help(int argc, char **argv)
 		if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0)
 			return (1);
+	return (0);
+}
+
+int
+cli_parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || end == s || s[0] == '-')
+		return (-1);
+	if (*end == 'k' || *end == 'K') {
+		v *= 1024;
+		end++;
+	} else if (*end == 'm' || *end == 'M') {
+		v *= 1024 * 1024;
+		end++;
+	}
+	if (*end != '\0')
+		return (-1);
+	*out = v;
 	return (0);
 }
 
