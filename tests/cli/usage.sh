@@ -35,5 +35,15 @@ expect 1 "$uktls" demo --bytes 1k --pcap /nonexistent/dir/x.pcap --keylog /tmp/u
 expect 1 "$uktls" demo --bytes 1k --keylog /nonexistent/dir/x.keys
 expect 2 "$uktls" demo extra
 expect 2 "$uktls" suites extra
+expect 0 "$uktls" bench --help
+expect 2 "$uktls" bench --suite nosuchsuite
+expect 2 "$uktls" bench --bytes lots
+expect 2 "$uktls" bench --bytes 0
+expect 2 "$uktls" bench --runs 0
+expect 2 "$uktls" bench --runs 101
+expect 2 "$uktls" bench --workers -1
+expect 2 "$uktls" bench --nosuchoption
+expect 2 "$uktls" bench --suite
+expect 2 "$uktls" bench extra
 rm -f /tmp/uktls-usage.$$ /tmp/uktls-usage-keys.$$
 exit $fail
