@@ -4,7 +4,7 @@
 set -eu
 
 pkgs="build-essential cmake pkg-config libssl-dev libpcap-dev check \
-libcmocka-dev tshark clang libclang-rt-14-dev"
+libcmocka-dev tshark clang libclang-rt-14-dev jq"
 
 missing=""
 for p in $pkgs; do

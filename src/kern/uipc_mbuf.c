@@ -69,6 +69,7 @@ mb_data_at(const struct mbuf *m, int off)
 	return (m->m_data + off);
 }
 
+#ifdef INVARIANTS
 /* Bytes held in the pages of an unmapped mbuf. */
 static int
 mb_extpg_pageslen(const struct mbuf *m)
@@ -81,6 +82,7 @@ mb_extpg_pageslen(const struct mbuf *m)
 	return (PAGE_SIZE - m->m_epg_1st_off +
 	    (m->m_epg_npgs - 2) * PAGE_SIZE + m->m_epg_last_len);
 }
+#endif
 
 #ifdef INVARIANTS
 /* FreeBSD's MBUF_EXT_PGS_ASSERT_SANITY, plus the data range. */

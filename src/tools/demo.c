@@ -168,29 +168,6 @@ demo_usage(FILE *fp)
 }
 
 static int
-parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0 || end == s || s[0] == '-')
-		return (-1);
-	if (*end == 'k' || *end == 'K') {
-		v *= 1024;
-		end++;
-	} else if (*end == 'm' || *end == 'M') {
-		v *= 1024 * 1024;
-		end++;
-	}
-	if (*end != '\0')
-		return (-1);
-	*out = v;
-	return (0);
-}
-
-static int
 parse_pct(const char *s, double *out)
 {
 	char *end;
@@ -1040,7 +1017,7 @@ parse_args(int argc, char **argv, struct demo_opts *o)
 				return (2);
 			break;
 		case 'b':
-			if (parse_size(optarg, &o->bytes) != 0 ||
+			if (cli_parse_size(optarg, &o->bytes) != 0 ||
 			    o->bytes > (uint64_t)1 << 32) {
 				fprintf(stderr, "uktls demo: bad --bytes '%s' "
 				    "(0 to 4g)\n", optarg);
@@ -1048,7 +1025,7 @@ parse_args(int argc, char **argv, struct demo_opts *o)
 			}
 			break;
 		case 'M':
-			if (parse_size(optarg, &v) != 0 || v < 64 ||
+			if (cli_parse_size(optarg, &v) != 0 || v < 64 ||
 			    v > 65495) {
 				fprintf(stderr, "uktls demo: bad --mss '%s' "
 				    "(64..65495)\n", optarg);
@@ -1071,7 +1048,7 @@ parse_args(int argc, char **argv, struct demo_opts *o)
 			}
 			break;
 		case 'S':
-			if (parse_size(optarg, &o->seed) != 0) {
+			if (cli_parse_size(optarg, &o->seed) != 0) {
 				fprintf(stderr, "uktls demo: bad --seed "
 				    "'%s'\n", optarg);
 				return (2);
@@ -1086,7 +1063,7 @@ parse_args(int argc, char **argv, struct demo_opts *o)
 			}
 			break;
 		case 'w':
-			if (parse_size(optarg, &v) != 0 || v > 64) {
+			if (cli_parse_size(optarg, &v) != 0 || v > 64) {
 				fprintf(stderr, "uktls demo: bad --workers "
 				    "'%s' (0..64)\n", optarg);
 				return (2);

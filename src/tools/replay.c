@@ -372,24 +372,13 @@ on_conn(void *arg, const struct rp_conn_result *c)
 
 /* ---- the command ------------------------------------------------------------ */
 
+/* A size for the reassembler's limits: not zero. */
 static int
 parse_size(const char *s, size_t *out)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0 || end == s || s[0] == '-')
-		return (-1);
-	if (*end == 'k' || *end == 'K') {
-		v <<= 10;
-		end++;
-	} else if (*end == 'm' || *end == 'M') {
-		v <<= 20;
-		end++;
-	}
-	if (*end != '\0' || v == 0)
+	if (cli_parse_size(s, &v) != 0 || v == 0 || v > SIZE_MAX)
 		return (-1);
 	*out = (size_t)v;
 	return (0);

@@ -14,8 +14,8 @@
  *                   invalid
  *   misc (2)        ktls_sendto_baddst, ktls_listening_socket
  */
-#include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fb_fixture.h"
@@ -110,6 +110,14 @@ static size_t ncases;
  * One row, named "ktls_<dir>_<suite>_<what>", or "ktls_<what>" without a
  * suite.
  */
+/* The table is built before any test runs: a mistake stops the program. */
+#define	FB_TABLE_CHECK(cond) do {					\
+	if (!(cond)) {							\
+		fprintf(stderr, "fb_cases.c:%d: %s\n", __LINE__, #cond);	\
+		abort();						\
+	}								\
+} while (0)
+
 static struct fb_case *
 fb_add(const char *dir, const struct fb_suite *s, const char *what,
     enum fb_kind kind)
@@ -117,7 +125,7 @@ fb_add(const char *dir, const struct fb_suite *s, const char *what,
 	struct fb_case *c;
 	int n;
 
-	assert(ncases < FB_MAXCASES);
+	FB_TABLE_CHECK(ncases < FB_MAXCASES);
 	c = &cases[ncases++];
 	memset(c, 0, sizeof(*c));
 	if (s == NULL)
@@ -125,7 +133,7 @@ fb_add(const char *dir, const struct fb_suite *s, const char *what,
 	else
 		n = snprintf(c->name, sizeof(c->name), "ktls_%s_%s_%s", dir,
 		    s->name, what);
-	assert(n > 0 && (size_t)n < sizeof(c->name));
+	FB_TABLE_CHECK(n > 0 && (size_t)n < sizeof(c->name));
 	c->kind = kind;
 	c->suite = s;
 	return (c);
@@ -290,7 +298,7 @@ fb_refused_tests(const char *dir, const char *what,
 		c = fb_add(dir, &s[i], what, kind);
 		len = snprintf(c->name, sizeof(c->name), "ktls_%s_%s_%s", dir,
 		    what, s[i].name);
-		assert(len > 0 && (size_t)len < sizeof(c->name));
+		FB_TABLE_CHECK(len > 0 && (size_t)len < sizeof(c->name));
 	}
 }
 
@@ -343,7 +351,7 @@ fb_case_at(size_t i)
 {
 
 	fb_cases_init();
-	assert(i < ncases);
+	FB_TABLE_CHECK(i < ncases);
 	return (&cases[i]);
 }
 
