@@ -5,8 +5,8 @@
  * (src/sys/khost.h): the kernel world's calls go to __wrap_<name> in the
  * test, which checks them against cmocka expectations and passes them on
  * to __real_<name> or makes them fail.  The symbols a program wraps are
- * listed on a "MOCK_WRAP:" line in its source; tests/CMakeLists.txt turns
- * that line into -Wl,--wrap options.
+ * listed on "MOCK_WRAP:" lines in its source; tests/CMakeLists.txt turns
+ * those lines into -Wl,--wrap options.
  *
  * The transmit and receive helpers of tests/unit are written for Check;
  * only the ones that never assert (kfx_enable_of, kfx_iv_len,

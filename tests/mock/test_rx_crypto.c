@@ -10,52 +10,18 @@
  * header bytes, length of the rest of the record) and answered by
  * will_return(): MFX_PASS decrypts for real, anything else is the error.
  */
-#include "mock_fixture.h"
+#include "mock_session.h"
 
-int	__real_khost_crypto_create(const struct khost_tls_keys *, int,
-	    struct khost_crypto **);
-void	__real_khost_crypto_destroy(struct khost_crypto *);
 int	__real_khost_crypto_decrypt(struct khost_crypto *, const uint8_t *,
 	    int, uint64_t, const struct khost_iov *, int, int *, uint8_t *);
 
-int	__wrap_khost_crypto_create(const struct khost_tls_keys *, int,
-	    struct khost_crypto **);
-void	__wrap_khost_crypto_destroy(struct khost_crypto *);
 int	__wrap_khost_crypto_decrypt(struct khost_crypto *, const uint8_t *,
 	    int, uint64_t, const struct khost_iov *, int, int *, uint8_t *);
 
 static struct {
-	bool	strict_create, strict_decrypt;
-	int	creates, created, destroys, decrypts;
+	bool	strict_decrypt;
+	int	decrypts;
 } mk;
-
-int
-__wrap_khost_crypto_create(const struct khost_tls_keys *keys, int direction,
-    struct khost_crypto **cp)
-{
-	int rv;
-
-	mk.creates++;
-	if (mk.strict_create) {
-		check_expected(direction);
-		rv = mock_type(int);
-		if (rv != MFX_PASS)
-			return (rv);
-	}
-	rv = __real_khost_crypto_create(keys, direction, cp);
-	if (rv == 0)
-		mk.created++;
-	return (rv);
-}
-
-void
-__wrap_khost_crypto_destroy(struct khost_crypto *c)
-{
-
-	assert_non_null(c);
-	mk.destroys++;
-	__real_khost_crypto_destroy(c);
-}
 
 int
 __wrap_khost_crypto_decrypt(struct khost_crypto *c, const uint8_t *hdr,
@@ -86,6 +52,7 @@ setup(void **state)
 
 	mfx_setup(state);
 	memset(&mk, 0, sizeof(mk));
+	memset(&mks, 0, sizeof(mks));
 	return (0);
 }
 
@@ -94,7 +61,7 @@ teardown(void **state)
 {
 
 	mfx_teardown(state);
-	assert_int_equal(mk.created, mk.destroys);
+	mks_assert_balanced();
 	return (0);
 }
 
@@ -218,6 +185,7 @@ rx_family(const char *name)
 	int i, n, so;
 
 	memset(&mk, 0, sizeof(mk));
+	memset(&mks, 0, sizeof(mks));
 	memset(&w, 0, sizeof(w));
 	mfx_keys(s, 20, &st);
 	sender = st;
@@ -226,7 +194,7 @@ rx_family(const char *name)
 		seal(&sender, 3 + (uint64_t)i, plain + off, sizes[i]);
 
 	so = open_rx(s, &st, 3);
-	assert_int_equal(mk.created, 1);
+	assert_int_equal(mks.created, 1);
 	assert_int_equal(uk_test_rcvbuf_inject(so, w.buf, w.len),
 	    (ssize_t)w.len);
 	assert_int_equal(mk.decrypts, 0);
@@ -244,7 +212,7 @@ rx_family(const char *name)
 	}
 	assert_int_equal(uk_close(so), 0);
 	uk_run();
-	assert_int_equal(mk.destroys, 1);
+	assert_int_equal(mks.destroys, 1);
 }
 
 static void
@@ -293,12 +261,12 @@ test_rx_tls10_no_backend(void **state)
 
 	(void)state;
 	mfx_keys(mfx_suite("aes128_cbc_1_0_sha1"), 21, &st);
-	mk.strict_create = true;
+	mks.strict = true;
 	so = uk_socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(so >= 0);
 	assert_int_equal(mfx_enable(so, TCP_RXTLS_ENABLE, &st, 0),
 	    EPROTONOSUPPORT);
-	assert_int_equal(mk.creates, 0);
+	assert_int_equal(mks.creates, 0);
 	assert_int_equal(mfx_mode(so, TCP_RXTLS_MODE), TCP_TLS_MODE_NONE);
 	assert_int_equal(uk_close(so), 0);
 }
@@ -327,16 +295,14 @@ test_rx_create_fails(void **state)
 	assert_int_equal(uk_test_rcvbuf_inject(so, w.buf, w.len),
 	    (ssize_t)w.len);
 
-	mk.strict_create = true;
-	expect_value(__wrap_khost_crypto_create, direction, KTLS_RX);
-	will_return(__wrap_khost_crypto_create, KE_ENOMEM);
+	mks.strict = true;
+	expect_create(&st, KTLS_RX, KE_ENOMEM);
 	assert_int_equal(mfx_enable(so, TCP_RXTLS_ENABLE, &st, 0), ENOMEM);
 	assert_int_equal(mfx_mode(so, TCP_RXTLS_MODE), TCP_TLS_MODE_NONE);
 	mfx_assert_no_sessions();
-	assert_int_equal(mk.created, 0);
+	assert_int_equal(mks.created, 0);
 
-	expect_value(__wrap_khost_crypto_create, direction, KTLS_RX);
-	will_return(__wrap_khost_crypto_create, MFX_PASS);
+	expect_create(&st, KTLS_RX, MFX_PASS);
 	assert_int_equal(mfx_enable(so, TCP_RXTLS_ENABLE, &st, 0), 0);
 	uk_run();
 	assert_int_equal(read_all(so, r, 4), 1);
@@ -362,6 +328,7 @@ decrypt_fails(const char *name, int k, int error, int host_error)
 	int i, j, n, nerr, so;
 
 	memset(&mk, 0, sizeof(mk));
+	memset(&mks, 0, sizeof(mks));
 	memset(&w, 0, sizeof(w));
 	mfx_keys(s, 23, &st);
 	sender = st;
@@ -415,7 +382,7 @@ decrypt_fails(const char *name, int k, int error, int host_error)
 	assert_int_equal(mk.decrypts, 6);
 	assert_int_equal(uk_close(so), 0);
 	mfx_assert_no_leaks();
-	assert_int_equal(mk.created, mk.destroys);
+	assert_int_equal(mks.created, mks.destroys);
 }
 
 static void
@@ -446,9 +413,9 @@ test_seam_is_wrapped(void **state)
 
 	(void)state;
 	rx_family("aes128_gcm_1_3");
-	assert_int_equal(mk.creates, 1);
+	assert_int_equal(mks.creates, 1);
 	assert_int_equal(mk.decrypts, 4);
-	assert_int_equal(mk.destroys, 1);
+	assert_int_equal(mks.destroys, 1);
 }
 
 #define	T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
