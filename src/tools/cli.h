@@ -14,6 +14,7 @@ int	cli_wants_help(int argc, char **argv);
 int	cli_parse_size(const char *s, uint64_t *out);
 int	cmd_bench(int argc, char **argv);
 int	cmd_demo(int argc, char **argv);
+int	cmd_explain(int argc, char **argv);
 int	cmd_replay(int argc, char **argv);
 
 #endif /* UKTLS_CLI_H */

@@ -3,6 +3,7 @@
  *
  *   uktls bench     speed and memory of KTLS against raw OpenSSL
  *   uktls demo      run the main scenario and print what happened
+ *   uktls explain   a narrated run for teaching
  *   uktls suites    list the suites by name
  *   uktls version   print the version
  *
@@ -30,6 +31,8 @@ static const struct command {
 } commands[] = {
 	{ "bench", cmd_bench, "speed and memory of KTLS against raw OpenSSL" },
 	{ "demo", cmd_demo, "run KTLS end to end and print what happened" },
+	{ "explain", cmd_explain, "a narrated run: the socket buffers, step "
+	    "by step" },
 	{ "replay", cmd_replay, "check a capture's TLS records through uktls" },
 	{ "suites", cmd_suites, "list the cipher suites by name" },
 	{ "version", cmd_version, "print the version" },

@@ -17,6 +17,11 @@ expect() {
 }
 expect 0 "$uktls" --help
 expect 0 "$uktls" demo --help
+expect 0 "$uktls" explain --help
+expect 2 "$uktls" explain --suite nosuchsuite
+expect 2 "$uktls" explain --bytes 17k
+expect 2 "$uktls" explain --mss 1
+expect 2 "$uktls" explain extra
 expect 0 "$uktls" suites --help
 expect 0 "$uktls" version
 expect 2 "$uktls"
