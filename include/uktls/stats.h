@@ -7,6 +7,10 @@
  *
  *   kern.ipc.tls.enable            1: KTLS may be enabled (default)
  *   kern.ipc.tls.cbc_enable        1: CBC suites may be used (default)
+ *   kern.ipc.tls.ifnet.permitted   1: TCP_TXTLS_ENABLE may choose ifnet
+ *                                  TLS (default, as FreeBSD)
+ *   net.link.lo.txtls              uktls: the loopback NIC offers TLS
+ *                                  transmit offload; 0 (default): no
  *   net.inet.tcp.sendspace         send buffer size of new sockets
  *   net.inet.tcp.recvspace         receive buffer size of new sockets
  *   kern.ipc.sendfile.io_mbufs     uktls: mbufs per simulated sendfile
@@ -44,6 +48,16 @@ struct uk_ktls_stats {
 	int64_t	separate_output;	/* into new pages (sendfile) */
 	int64_t	failed_crypto;
 	int64_t	corrupted_records;
+	/* TCP_TXTLS_MODE switches between software and ifnet. */
+	int64_t	switch_to_ifnet;
+	int64_t	switch_to_sw;
+	int64_t	switch_failed;
+	/* The simulated ifnet TLS NIC (docs/devices.md). */
+	int64_t	ifnet_records;		/* records encrypted in order */
+	int64_t	ifnet_resyncs;		/* out-of-order segments: resync */
+	int64_t	ifnet_dump_bytes;	/* record prefixes re-read (DUMP) */
+	int64_t	ifnet_crypto_bytes;	/* payload bytes the NIC encrypted */
+	int64_t	ifnet_failed;		/* records the NIC could not do */
 };
 
 /* A snapshot of the counters; 0, or -1 with EINVAL for a NULL pointer. */

@@ -677,6 +677,14 @@ uk_ktls_stats(struct uk_ktls_stats *st)
 	st->separate_output = k.separate_output;
 	st->failed_crypto = k.failed_crypto;
 	st->corrupted_records = k.corrupted_records;
+	st->switch_to_ifnet = k.switch_to_ifnet;
+	st->switch_to_sw = k.switch_to_sw;
+	st->switch_failed = k.switch_failed;
+	st->ifnet_records = k.ifnet_records;
+	st->ifnet_resyncs = k.ifnet_resyncs;
+	st->ifnet_dump_bytes = k.ifnet_dump_bytes;
+	st->ifnet_crypto_bytes = k.ifnet_crypto_bytes;
+	st->ifnet_failed = k.ifnet_failed;
 	return (0);
 }
 

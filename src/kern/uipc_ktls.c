@@ -70,11 +70,13 @@
 #include "sys/socketvar.h"
 #include "sys/ktls.h"
 #include "sys/testhooks.h"
+#include "dev/ktls_nic.h"
 
 MALLOC_DEFINE(M_KTLS, "ktls", "Kernel TLS");
 
 int ktls_enable = 1;
 int ktls_cbc_enable = 1;
+int ktls_ifnet_permitted = 1;		/* FreeBSD's default */
 
 #define	KTLS_NWQ	4
 
@@ -99,6 +101,8 @@ static void	ktls_work(void *arg);
 static void	ktls_encrypt(struct ktls_wq *wq, struct mbuf *top);
 static void	ktls_mbuf_free(struct mbuf *m);
 static void	ktls_decrypt(struct socket *so);
+static int	ktls_try_ifnet(struct socket *so, struct ktls_session *tls,
+		    bool force);
 
 /*
  * Test hooks (sys/testhooks.h): explicit nonces/IVs to use instead of
@@ -152,6 +156,7 @@ ktls_stats(struct ktls_stats *st)
 	src = (int64_t *)&ktls_st;
 	for (i = 0; i < sizeof(*st) / sizeof(int64_t); i++)
 		dst[i] = atomic_load_64(&src[i]);
+	ktls_nic_stats(st);
 }
 
 static inline uint64_t
@@ -217,7 +222,8 @@ ktls_gauge(struct ktls_session *tls, int delta)
 			KTLS_STAT_ADD(sw_tx, delta);
 		else
 			KTLS_STAT_ADD(sw_rx, delta);
-	}
+	} else if (tls->mode == TCP_TLS_MODE_IFNET && tx)
+		KTLS_STAT_ADD(ifnet_tx, delta);
 }
 
 /*
@@ -318,6 +324,23 @@ ktls_mac_len(int auth_algorithm)
 	return (0);
 }
 
+/* The session's keys as the crypto seam takes them (also the NIC's). */
+void
+ktls_session_keys(const struct ktls_session *tls, struct khost_tls_keys *keys)
+{
+
+	keys->cipher_algorithm = tls->params.cipher_algorithm;
+	keys->auth_algorithm = tls->params.auth_algorithm;
+	keys->cipher_key = tls->params.cipher_key;
+	keys->cipher_key_len = tls->params.cipher_key_len;
+	keys->auth_key = tls->params.auth_key;
+	keys->auth_key_len = tls->params.auth_key_len;
+	keys->iv = tls->params.iv;
+	keys->iv_len = tls->params.iv_len;
+	keys->tls_vmajor = tls->params.tls_vmajor;
+	keys->tls_vminor = tls->params.tls_vminor;
+}
+
 /*
  * Build a session from a validated struct tls_enable: copy the keys in,
  * work out header and trailer sizes, and set up software crypto.
@@ -405,16 +428,7 @@ ktls_create_session(struct socket *so, const struct tls_enable *en,
 	    en->tls_vminor == TLS_MINOR_VER_TWO)
 		khost_arc4rand(&tls->gcm_nonce, sizeof(tls->gcm_nonce));
 
-	keys.cipher_algorithm = tls->params.cipher_algorithm;
-	keys.auth_algorithm = tls->params.auth_algorithm;
-	keys.cipher_key = tls->params.cipher_key;
-	keys.cipher_key_len = tls->params.cipher_key_len;
-	keys.auth_key = tls->params.auth_key;
-	keys.auth_key_len = tls->params.auth_key_len;
-	keys.iv = tls->params.iv;
-	keys.iv_len = tls->params.iv_len;
-	keys.tls_vmajor = tls->params.tls_vmajor;
-	keys.tls_vminor = tls->params.tls_vminor;
+	ktls_session_keys(tls, &keys);
 	error = khost_crypto_create(&keys, direction, &tls->cipher);
 	if (error != 0) {
 		tls->cipher = NULL;
@@ -443,6 +457,7 @@ ktls_destroy(struct ktls_session *tls)
 	}
 	if (tls->cipher != NULL)
 		khost_crypto_destroy(tls->cipher);
+	ktls_nic_snd_tag_free(tls->snd_tag);
 	if (tls->params.cipher_key != NULL) {
 		explicit_bzero(tls->params.cipher_key,
 		    tls->params.cipher_key_len);
@@ -501,6 +516,8 @@ ktls_enable_tx(struct socket *so, const struct tls_enable *en)
 		return (error);
 	/* TLS 1.0 encrypts in order, starting from the first record. */
 	tls->next_seqno = be64dec(en->rec_seq);
+	/* Prefer ifnet TLS, then software (there is no TOE). */
+	(void)ktls_try_ifnet(so, tls, false);
 
 	mtx_lock(&so->so_snd_sx);
 	SOCKBUF_LOCK(&so->so_snd);
@@ -619,6 +636,67 @@ ktls_enable_rx(struct socket *so, const struct tls_enable *en)
 	return (0);
 }
 
+/*
+ * Move a session to ifnet mode: a send tag from the interface the
+ * connection is routed over (FreeBSD's ktls_try_ifnet() and
+ * ktls_alloc_snd_tag()).  kern.ipc.tls.ifnet.permitted == 0 denies it
+ * unless forced (TCP_TXTLS_MODE forces).  On failure the session is left
+ * as it was, in software mode.
+ */
+static int
+ktls_try_ifnet(struct socket *so, struct ktls_session *tls, bool force)
+{
+	struct ktls_nic_tag *tag;
+	int error;
+
+	KASSERT(tls->mode == TCP_TLS_MODE_SW && tls->direction == KTLS_TX,
+	    ("%s: mode %d", __func__, tls->mode));
+	if (!force && atomic_load_int(&ktls_ifnet_permitted) == 0)
+		return (ENXIO);
+	error = ktls_nic_snd_tag_alloc(so, tls, &tag);
+	if (error != 0)
+		return (error);
+	ktls_gauge(tls, -1);
+	tls->snd_tag = tag;
+	tls->mode = TCP_TLS_MODE_IFNET;
+	ktls_gauge(tls, 1);
+	return (0);
+}
+
+/*
+ * A new transmit session with the keys of tls (FreeBSD's
+ * ktls_clone_session()), in software mode; the TLS 1.2 GCM nonce counter
+ * carries on where tls has got to.
+ */
+static int
+ktls_clone_session(struct socket *so, struct ktls_session *tls,
+    struct ktls_session **tlsp)
+{
+	struct ktls_session *tls_new;
+	struct tls_enable en;
+	int error;
+
+	memset(&en, 0, sizeof(en));
+	en.cipher_algorithm = tls->params.cipher_algorithm;
+	en.auth_algorithm = tls->params.auth_algorithm;
+	en.cipher_key = tls->params.cipher_key;
+	en.cipher_key_len = tls->params.cipher_key_len;
+	en.auth_key = tls->params.auth_key;
+	en.auth_key_len = tls->params.auth_key_len;
+	en.iv = tls->params.iv_len != 0 ? tls->params.iv : NULL;
+	en.iv_len = tls->params.iv_len;
+	en.tls_vmajor = tls->params.tls_vmajor;
+	en.tls_vminor = tls->params.tls_vminor;
+	error = ktls_create_session(so, &en, &tls_new, KTLS_TX);
+	if (error != 0)
+		return (error);
+	/* A clone is not a new offload (offload_total counts enables). */
+	KTLS_STAT_ADD(offload_total, -1);
+	tls_new->gcm_nonce = atomic_load_64(&tls->gcm_nonce);
+	*tlsp = tls_new;
+	return (0);
+}
+
 int
 ktls_get_tx_mode(struct socket *so, int *modep)
 {
@@ -648,16 +726,21 @@ ktls_get_rx_mode(struct socket *so, int *modep)
 }
 
 /*
- * TCP_TXTLS_MODE: only software and ifnet can be switched between.  As
- * in FreeBSD, asking for the mode already in use, or any mode with no
- * session, succeeds and changes nothing.  No ifnet TLS device exists
- * yet, so a switch to ifnet fails as the send tag allocation does on a
- * FreeBSD host whose NIC lacks TLS offload (EOPNOTSUPP).
+ * TCP_TXTLS_MODE: switch a live transmit session between software and
+ * ifnet (FreeBSD's ktls_set_tx_mode()).  Asking for the mode in use, or
+ * any mode with no session, succeeds and changes nothing.  A switch
+ * makes a new session with the same keys in the new mode and swaps it
+ * in with the send I/O lock held, so that no sosend() or sendfile() is
+ * half-way through a batch of records.  Records already in the send
+ * buffer keep the session they were framed with: software records are
+ * still encrypted by the workers, ifnet records by the NIC, on every
+ * (re)transmission, until they are acknowledged.  The sequence numbers
+ * simply go on (sb_tls_seqno belongs to the buffer).
  */
 int
 ktls_set_tx_mode(struct socket *so, int mode)
 {
-	struct ktls_session *tls;
+	struct ktls_session *tls, *tls_new;
 	int error;
 
 	if (SOLISTENING(so))
@@ -666,12 +749,50 @@ ktls_set_tx_mode(struct socket *so, int mode)
 		return (EINVAL);
 	SOCKBUF_LOCK(&so->so_snd);
 	tls = so->so_snd.sb_tls_info;
-	if (tls == NULL || tls->mode == mode)
-		error = 0;
-	else
-		error = EOPNOTSUPP;
+	if (tls == NULL || tls->mode == mode) {
+		SOCKBUF_UNLOCK(&so->so_snd);
+		return (0);
+	}
+	tls = ktls_hold(tls);
 	SOCKBUF_UNLOCK(&so->so_snd);
-	return (error);
+
+	error = ktls_clone_session(so, tls, &tls_new);
+	if (error == 0 && mode == TCP_TLS_MODE_IFNET) {
+		error = ktls_try_ifnet(so, tls_new, true);
+		if (error != 0)
+			ktls_free(tls_new);
+	}
+	if (error != 0) {
+		KTLS_STAT_ADD(switch_failed, 1);
+		ktls_free(tls);
+		return (error);
+	}
+
+	mtx_lock(&so->so_snd_sx);
+	SOCKBUF_LOCK(&so->so_snd);
+	if (so->so_snd.sb_tls_info != tls) {
+		/* Another switch won. */
+		SOCKBUF_UNLOCK(&so->so_snd);
+		mtx_unlock(&so->so_snd_sx);
+		KTLS_STAT_ADD(switch_failed, 1);
+		ktls_free(tls_new);
+		ktls_free(tls);
+		return (EBUSY);
+	}
+	/* TLS 1.0 would encrypt in order from here (never ifnet, though). */
+	tls_new->next_seqno = so->so_snd.sb_tls_seqno;
+	so->so_snd.sb_tls_info = tls_new;
+	SOCKBUF_UNLOCK(&so->so_snd);
+	mtx_unlock(&so->so_snd_sx);
+
+	/* Our hold, and the socket buffer's reference. */
+	ktls_free(tls);
+	ktls_free(tls);
+	if (mode == TCP_TLS_MODE_IFNET)
+		KTLS_STAT_ADD(switch_to_ifnet, 1);
+	else
+		KTLS_STAT_ADD(switch_to_sw, 1);
+	return (0);
 }
 
 /*

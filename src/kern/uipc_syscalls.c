@@ -18,6 +18,7 @@
 #include "sys/domain.h"
 #include "sys/syscallsubr.h"
 #include "netinet/ip.h"
+#include "dev/ktls_nic.h"
 
 extern u_int so_sendspace, so_recvspace;
 extern int sendfile_reverse_io, sendfile_io_mbufs;
@@ -239,6 +240,9 @@ static const struct {
 } kern_tunables[] = {
 	{ "kern.ipc.tls.enable", &ktls_enable },
 	{ "kern.ipc.tls.cbc_enable", &ktls_cbc_enable },
+	{ "kern.ipc.tls.ifnet.permitted", &ktls_ifnet_permitted },
+	/* uktls: lo0's TLS transmit offload (ifconfig lo0 txtls). */
+	{ "net.link.lo.txtls", &ktls_nic_txtls },
 	/* uktls: complete a sendfile call's simulated I/O in reverse. */
 	{ "kern.ipc.sendfile.reverse_io", &sendfile_reverse_io },
 	/* uktls: mbufs per simulated sendfile I/O (0: one per fill). */

@@ -10,7 +10,9 @@
  * buffer by m_copym()) and "DMAs" it into a flat buffer, as a NIC reads
  * the pages of an unmapped mbuf: plain memcpy, not counted as a CPU copy
  * of payload.  The sender's mbufs are freed there; what it may have to
- * retransmit stays in its send buffer.  The packet goes to the pcap tap
+ * retransmit stays in its send buffer.  Bytes of ifnet KTLS records are
+ * encrypted on the way (ktls_nic_transmit(), src/dev/ktls_nic.c), as a
+ * TLS-offload NIC does.  The packet goes to the pcap tap
  * (khost_tap_packet(): what tcpdump on the sending interface would
  * see), then meets the faults configured for the sending endpoint, drawn
  * from that endpoint's own generator so that a connection replays the
@@ -68,6 +70,7 @@
 #include "netinet/ip.h"
 #include "netinet/tcp.h"
 #include "netinet/tcp_var.h"
+#include "dev/ktls_nic.h"
 
 MALLOC_DEFINE(M_LOOP, "loop", "packets on the simulated wire");
 
@@ -365,6 +368,8 @@ looutput(struct tcpcb *tp, struct mbuf *m)
 	lp = loop_pkt_alloc(len);
 	dst = lp->lp_data;
 	(void)m_apply(m, 0, len, loop_copy_piece, &dst);
+	/* The TLS NIC encrypts ifnet records on their way out. */
+	ktls_nic_transmit(m, lp->lp_data, len);
 	m_freem(m);
 	khost_tap_packet(lp->lp_data, (size_t)len, khost_nanotime());
 

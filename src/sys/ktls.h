@@ -20,6 +20,7 @@
 #include "sys/khost.h"
 #include "uktls/ktls.h"
 
+struct ktls_nic_tag;
 struct mbuf;
 struct socket;
 struct sockbuf;
@@ -47,6 +48,7 @@ struct tls_session_params {
 struct ktls_session {
 	struct tls_session_params params;
 	struct khost_crypto *cipher;	/* software crypto state */
+	struct ktls_nic_tag *snd_tag;	/* ifnet mode: the NIC's send tag */
 	volatile u_int	 refcount;
 	int		 mode;		/* TCP_TLS_MODE_* */
 	int		 direction;	/* KTLS_TX or KTLS_RX */
@@ -84,11 +86,21 @@ struct ktls_stats {
 	int64_t	separate_output;	/* encrypted into new pages */
 	int64_t	failed_crypto;
 	int64_t	corrupted_records;
+	int64_t	switch_to_ifnet;	/* TCP_TXTLS_MODE switches done */
+	int64_t	switch_to_sw;
+	int64_t	switch_failed;
+	/* The simulated NIC (src/dev/ktls_nic.c). */
+	int64_t	ifnet_records;		/* records encrypted in order */
+	int64_t	ifnet_resyncs;		/* out-of-order pieces */
+	int64_t	ifnet_dump_bytes;	/* record prefixes re-read (DUMP) */
+	int64_t	ifnet_crypto_bytes;	/* payload bytes the NIC encrypted */
+	int64_t	ifnet_failed;		/* records the NIC could not do */
 };
 
 /* Tunables (kern.ipc.tls.*). */
 extern int ktls_enable;			/* kern.ipc.tls.enable */
 extern int ktls_cbc_enable;		/* kern.ipc.tls.cbc_enable */
+extern int ktls_ifnet_permitted;	/* kern.ipc.tls.ifnet.permitted */
 
 void	ktls_stats(struct ktls_stats *st);
 
@@ -104,6 +116,8 @@ ktls_hold(struct ktls_session *tls)
 	return (tls);
 }
 void	ktls_destroy(struct ktls_session *tls);
+void	ktls_session_keys(const struct ktls_session *tls,
+	    struct khost_tls_keys *keys);
 static inline void
 ktls_free(struct ktls_session *tls)
 {
