@@ -1,7 +1,8 @@
 /*
  * uktls demo: a TLS connection end to end through the simulated kernel.
  *
- * For each mode (sw now; the offload devices when they exist) the demo
+ * For each mode (sw, and ifnet: the simulated TLS NIC of
+ * docs/devices.md, for the AES-GCM suites it can do) the demo
  * opens two TCP endpoints on the loopback shim, runs a real libssl
  * handshake between them (<uktls/ssl.h>) and lets KTLS take over record
  * protection in all four directions.  Then the server does what a web
@@ -16,6 +17,12 @@
  * (uk_net_run()) between their turns, so the same loop works in the
  * deterministic mode and with worker threads.  Every segment goes into a
  * pcap and every secret into a key log, which tshark reads.
+ *
+ * In ifnet mode the server's transmit session is switched to the NIC
+ * with TCP_TXTLS_MODE right after libssl hands it over (the loopback
+ * interface's txtls capability turned on for the run), so the records
+ * of the response stay plaintext in the send buffer and the NIC encrypts
+ * them on the wire; the table then shows no host crypto pass for them.
  *
  * aes128-cbc-sha384-1.2 is in FreeBSD's table but in no TLS cipher
  * suite, so libssl cannot negotiate it: for it the keys come from the
@@ -46,7 +53,8 @@
 
 #include "cli.h"
 
-#define	DEMO_MODES	1		/* modes that exist: sw */
+#define	DEMO_MODES	2		/* modes that exist: sw, ifnet */
+#define	MODE_IFNET	1
 #define	DEMO_RECBUF	(16384 + 256)
 #define	DEMO_STALL	10000		/* rounds without progress */
 
@@ -70,12 +78,14 @@ struct demo_opts {
 struct demo_result {
 	int		 mode;
 	int		 ok;
+	int		 skipped;	/* the mode cannot do this suite */
 	char		 pcap[PATH_MAX];
 	uint64_t	 records, app_records, ctl_records;
 	uint64_t	 bytes;		/* application data received */
 	uint64_t	 segments, retransmits;
 	double		 copies_per_byte, passes_per_byte;
 	int64_t		 encrypted, decrypted, inplace, separate;
+	int64_t		 nic_records, nic_resyncs, nic_dump;	/* ifnet */
 	int		 leaks;
 	int		 handshake;	/* libssl handshake made */
 	enum uk_ssl_ktls tx, rx;	/* how server TX / client RX began */
@@ -140,8 +150,9 @@ demo_usage(FILE *fp)
 	    "\n"
 	    "  --suite NAME   cipher suite (default aes128-gcm-1.3; "
 	    "'uktls suites')\n"
-	    "  --mode MODE    sw, ifnet, toe, or all (every mode that "
-	    "exists; default)\n"
+	    "  --mode MODE    sw, ifnet (the simulated TLS NIC; AES-GCM "
+	    "only), toe,\n"
+	    "                 or all (every mode that exists; default)\n"
 	    "  --bytes N      size of the file (default 4m; suffixes k, m)\n"
 	    "  --mss N        TCP maximum segment size (default 1448)\n"
 	    "  --loss PCT     %% of segments the network drops (default 0)\n"
@@ -627,6 +638,47 @@ progress(const struct demo_opts *o, const struct demo_conn *c,
 	return (1);
 }
 
+/* Suites the simulated NIC encrypts (docs/devices.md). */
+static int
+nic_suite(const struct uk_suite *s)
+{
+
+	return (s->cipher_algorithm == CRYPTO_AES_NIST_GCM_16 &&
+	    (s->tls_vminor == TLS_MINOR_VER_TWO ||
+	    s->tls_vminor == TLS_MINOR_VER_THREE));
+}
+
+/*
+ * The server's transmit session, as libssl handed it over, moves to the
+ * NIC: lo0 gets its txtls capability and TCP_TXTLS_MODE switches.
+ */
+static int
+to_ifnet(int s, char *why, size_t len)
+{
+	socklen_t optlen;
+	int mode;
+
+	if (uk_sysctl_int("net.link.lo.txtls", NULL, &(int){ 1 }) != 0) {
+		snprintf(why, len, "net.link.lo.txtls: %s", strerror(errno));
+		return (-1);
+	}
+	mode = TCP_TLS_MODE_IFNET;
+	if (uk_setsockopt(s, IPPROTO_TCP, TCP_TXTLS_MODE, &mode,
+	    sizeof(mode)) != 0) {
+		snprintf(why, len, "TCP_TXTLS_MODE ifnet: %s",
+		    strerror(errno));
+		return (-1);
+	}
+	optlen = sizeof(mode);
+	if (uk_getsockopt(s, IPPROTO_TCP, TCP_TXTLS_MODE, &mode,
+	    &optlen) != 0 || mode != TCP_TLS_MODE_IFNET) {
+		snprintf(why, len, "the server's transmit session is not in "
+		    "ifnet mode (no KTLS hand-off?)");
+		return (-1);
+	}
+	return (0);
+}
+
 static int
 run_mode(const struct demo_opts *o, const struct demo_script *sc,
     int mode, struct demo_result *r)
@@ -634,7 +686,7 @@ run_mode(const struct demo_opts *o, const struct demo_script *sc,
 	struct uk_ssl_pair_config cfg;
 	struct uk_net_stats ns;
 	struct uk_counters c0, c1;
-	struct uk_ktls_stats st;
+	struct uk_ktls_stats st, st0;
 	struct demo_conn c;
 	char path[PATH_MAX];
 	double t0, last;
@@ -649,6 +701,15 @@ run_mode(const struct demo_opts *o, const struct demo_script *sc,
 	last = t0 + 0.8;	/* nothing for runs under a second */
 	r->mode = mode;
 
+	if (mode == MODE_IFNET && !nic_suite(o->suite)) {
+		r->skipped = 1;
+		r->ok = 1;
+		snprintf(r->why, sizeof(r->why), "skipped: the NIC does "
+		    "AES-GCM TLS 1.2 and 1.3 only (as mlx5)");
+		return (0);
+	}
+	/* The statistics run on across uk_reset(): this run's from here. */
+	uk_ktls_stats(&st0);
 	uk_reset(o->seed);
 	if (uk_net_config(&o->net, NULL) != 0) {
 		snprintf(r->why, sizeof(r->why), "network settings: %s",
@@ -709,6 +770,9 @@ run_mode(const struct demo_opts *o, const struct demo_script *sc,
 	 * a renegotiation: that run goes without one.
 	 */
 	c.ticket = c.raw || c.p.client.rx != UK_SSL_KTLS_NONE;
+	if (mode == MODE_IFNET && to_ifnet(c.p.server.s, r->why,
+	    sizeof(r->why)) != 0)
+		goto out;
 	uk_set_nonblock(c.p.client.s, 1);
 	uk_set_nonblock(c.p.server.s, 1);
 	uk_counters(&c0);
@@ -752,10 +816,13 @@ run_mode(const struct demo_opts *o, const struct demo_script *sc,
 	r->passes_per_byte = r->bytes == 0 ? 0 :
 	    (double)(c1.copied_bytes - c0.copied_bytes + c1.crypto_bytes -
 	    c0.crypto_bytes) / r->bytes;
-	r->encrypted = st.encrypt_records;
-	r->decrypted = st.decrypt_records;
-	r->inplace = st.inplace;
-	r->separate = st.separate_output;
+	r->encrypted = st.encrypt_records - st0.encrypt_records;
+	r->decrypted = st.decrypt_records - st0.decrypt_records;
+	r->inplace = st.inplace - st0.inplace;
+	r->separate = st.separate_output - st0.separate_output;
+	r->nic_records = st.ifnet_records - st0.ifnet_records;
+	r->nic_resyncs = st.ifnet_resyncs - st0.ifnet_resyncs;
+	r->nic_dump = st.ifnet_dump_bytes - st0.ifnet_dump_bytes;
 	rc = 0;
 out:
 	if (shown) {
@@ -775,6 +842,7 @@ out:
 	uk_set_workers(0);
 	uk_run();
 	uk_net_pcap_close();
+	(void)uk_sysctl_int("net.link.lo.txtls", NULL, &(int){ 0 });
 	uk_counters(&c1);
 	r->leaks = c1.mbufs != 0 || c1.clusters != 0 || c1.pages != 0 ||
 	    c1.sessions != 0 || c1.mallocs != 0;
@@ -826,6 +894,14 @@ print_json(const struct demo_opts *o, const struct demo_script *sc,
 	printf(", \"modes\": [");
 	for (i = 0; i < n; i++) {
 		r = &res[i];
+		if (r->skipped) {
+			printf("%s{\"mode\": \"%s\", \"ok\": true, "
+			    "\"skipped\": ", i == 0 ? "" : ", ",
+			    mode_names[r->mode]);
+			json_str(r->why);
+			printf("}");
+			continue;
+		}
 		printf("%s{\"mode\": \"%s\", \"ok\": %s, \"records\": %"
 		    PRIu64 ", \"control_records\": %" PRIu64 ", \"bytes\": %"
 		    PRIu64 ", \"segments\": %" PRIu64 ", \"retransmits\": %"
@@ -854,6 +930,11 @@ print_json(const struct demo_opts *o, const struct demo_script *sc,
 			json_str(o->keylog);
 		else
 			printf("null");
+		if (r->mode == MODE_IFNET)
+			printf(", \"nic_records\": %" PRId64 ", "
+			    "\"nic_resyncs\": %" PRId64 ", \"nic_dump_bytes\": %"
+			    PRId64, r->nic_records, r->nic_resyncs,
+			    r->nic_dump);
 		if (!r->ok) {
 			printf(", \"error\": ");
 			json_str(r->why);
@@ -897,6 +978,10 @@ print_table(const struct demo_opts *o, const struct demo_result *res,
 	for (i = 0; i < n; i++) {
 		r = &res[i];
 		printf("\n  %-30s %s\n", "mode", mode_names[r->mode]);
+		if (r->skipped) {
+			printf("  %-30s %s\n", "result", r->why);
+			continue;
+		}
 		printf("  %-30s %s\n", "keys (server to client)",
 		    keys_line(r, buf, sizeof(buf)));
 		printf("  %-30s %" PRIu64 " (%" PRIu64 " application data, %"
@@ -914,6 +999,11 @@ print_table(const struct demo_opts *o, const struct demo_result *res,
 		    PRId64 " into new pages), %" PRId64 " decrypted\n",
 		    "records", r->encrypted, r->inplace, r->separate,
 		    r->decrypted);
+		if (r->mode == MODE_IFNET)
+			printf("  %-30s %" PRId64 " records in order, %" PRId64
+			    " resyncs re-reading %" PRId64 " bytes\n",
+			    "NIC encrypted", r->nic_records, r->nic_resyncs,
+			    r->nic_dump);
 		printf("  %-30s %s\n", "capture",
 		    r->pcap[0] != '\0' ? r->pcap : "-");
 		printf("  %-30s %.2f s\n", "time", r->seconds);
@@ -965,7 +1055,7 @@ parse_mode(const char *s, struct demo_opts *o)
 		if (i >= DEMO_MODES) {
 			fprintf(stderr, "uktls demo: mode '%s' is not "
 			    "available: this build has no simulated %s "
-			    "device yet (modes: sw, all)\n", s, s);
+			    "device yet (modes: sw, ifnet, all)\n", s, s);
 			return (-1);
 		}
 		o->modes = 1 << i;

@@ -31,7 +31,7 @@ expect 2 "$uktls" demo --bytes lots
 expect 2 "$uktls" demo --workers -1
 expect 2 "$uktls" demo --mode nosuchmode
 expect 2 "$uktls" demo --nosuchoption
-expect 2 "$uktls" demo --mode ifnet
+expect 2 "$uktls" demo --mode toe
 expect 2 "$uktls" demo --loss 60
 expect 2 "$uktls" demo --reorder x
 expect 2 "$uktls" demo --mss 10
