@@ -1263,12 +1263,9 @@ add_suite(struct bench_opts *o, const char *name)
 			o->suites[o->nsuites++] = uk_suite_at(i);
 		return (0);
 	}
-	s = uk_suite_by_name(name);
-	if (s == NULL) {
-		fprintf(stderr, "uktls bench: unknown suite '%s' (see 'uktls "
-		    "suites')\n", name);
+	s = cli_suite("bench", name);
+	if (s == NULL)
 		return (-1);
-	}
 	for (i = 0; i < (size_t)o->nsuites; i++)
 		if (o->suites[i] == s)
 			return (0);
@@ -1338,17 +1335,11 @@ parse_args(int argc, char **argv, struct bench_opts *o)
 			bench_usage(stdout);
 			return (0);
 		default:
-			fprintf(stderr, "uktls bench: unknown option or "
-			    "missing value: '%s'\n", argv[optind - 1]);
-			bench_usage(stderr);
-			return (2);
+			return (cli_bad_option("bench", argv, bench_usage));
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "uktls bench: unexpected argument '%s'\n",
-		    argv[optind]);
+	if (cli_extra_args("bench", argc, argv) != 0)
 		return (2);
-	}
 	if (o->nsuites == 0)
 		for (i = 0; i < sizeof(default_suites) /
 		    sizeof(default_suites[0]); i++)

@@ -1095,12 +1095,9 @@ parse_args(int argc, char **argv, struct demo_opts *o)
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
-			o->suite = uk_suite_by_name(optarg);
-			if (o->suite == NULL) {
-				fprintf(stderr, "uktls demo: unknown suite "
-				    "'%s' (see 'uktls suites')\n", optarg);
+			o->suite = cli_suite("demo", optarg);
+			if (o->suite == NULL)
 				return (2);
-			}
 			break;
 		case 'm':
 			if (parse_mode(optarg, o) != 0)
@@ -1167,17 +1164,11 @@ parse_args(int argc, char **argv, struct demo_opts *o)
 			demo_usage(stdout);
 			return (0);
 		default:
-			fprintf(stderr, "uktls demo: unknown option or missing "
-			    "value: '%s'\n", argv[optind - 1]);
-			demo_usage(stderr);
-			return (2);
+			return (cli_bad_option("demo", argv, demo_usage));
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "uktls demo: unexpected argument '%s'\n",
-		    argv[optind]);
+	if (cli_extra_args("demo", argc, argv) != 0)
 		return (2);
-	}
 	return (-1);
 }
 

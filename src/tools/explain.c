@@ -429,12 +429,9 @@ cmd_explain(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
-			e.suite = uk_suite_by_name(optarg);
-			if (e.suite == NULL) {
-				fprintf(stderr, "uktls explain: unknown suite "
-				    "'%s' (see 'uktls suites')\n", optarg);
+			e.suite = cli_suite("explain", optarg);
+			if (e.suite == NULL)
 				return (2);
-			}
 			break;
 		case 'b':
 		case 'f':
@@ -463,16 +460,10 @@ cmd_explain(int argc, char **argv)
 			explain_usage(stdout);
 			return (0);
 		default:
-			fprintf(stderr, "uktls explain: unknown option or "
-			    "missing value: '%s'\n", argv[optind - 1]);
-			explain_usage(stderr);
-			return (2);
+			return (cli_bad_option("explain", argv, explain_usage));
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "uktls explain: unexpected argument '%s'\n",
-		    argv[optind]);
+	if (cli_extra_args("explain", argc, argv) != 0)
 		return (2);
-	}
 	return (run(&e));
 }

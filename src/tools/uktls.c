@@ -11,6 +11,7 @@
  * stderr with a non-zero exit status.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,39 @@ cli_parse_size(const char *s, uint64_t *out)
 		return (-1);
 	*out = v;
 	return (0);
+}
+
+const struct uk_suite *
+cli_suite(const char *cmd, const char *name)
+{
+	const struct uk_suite *s;
+
+	s = uk_suite_by_name(name);
+	if (s == NULL)
+		fprintf(stderr, "uktls %s: unknown suite '%s' (see 'uktls "
+		    "suites')\n", cmd, name);
+	return (s);
+}
+
+int
+cli_bad_option(const char *cmd, char **argv, void (*cmd_usage)(FILE *))
+{
+
+	fprintf(stderr, "uktls %s: unknown option or missing value: '%s'\n",
+	    cmd, argv[optind - 1]);
+	cmd_usage(stderr);
+	return (2);
+}
+
+int
+cli_extra_args(const char *cmd, int argc, char **argv)
+{
+
+	if (optind >= argc)
+		return (0);
+	fprintf(stderr, "uktls %s: unexpected argument '%s'\n", cmd,
+	    argv[optind]);
+	return (2);
 }
 
 static int
