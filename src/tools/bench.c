@@ -671,17 +671,7 @@ static void
 fill_enable(const struct bench_suite *bs, struct tls_enable *en)
 {
 
-	memset(en, 0, sizeof(*en));
-	en->cipher_algorithm = bs->us->cipher_algorithm;
-	en->cipher_key = bs->key;
-	en->cipher_key_len = bs->us->cipher_key_len;
-	en->iv = bs->iv;
-	en->iv_len = bs->us->iv_len;
-	en->auth_algorithm = bs->us->auth_algorithm;
-	en->auth_key = bs->us->auth_key_len != 0 ? bs->mkey : NULL;
-	en->auth_key_len = bs->us->auth_key_len;
-	en->tls_vmajor = TLS_MAJOR_VER_ONE;
-	en->tls_vminor = bs->us->tls_vminor;
+	cli_tls_enable(bs->us, bs->key, bs->iv, bs->mkey, 0, en);
 }
 
 static int
@@ -1318,12 +1308,8 @@ parse_args(int argc, char **argv, struct bench_opts *o)
 			o->runs = (int)v;
 			break;
 		case 'w':
-			if (cli_parse_size(optarg, &v) != 0 || v > 64) {
-				fprintf(stderr, "uktls bench: bad --workers "
-				    "'%s' (0..64)\n", optarg);
+			if (cli_parse_workers("bench", optarg, &o->workers) != 0)
 				return (2);
-			}
-			o->workers = (int)v;
 			break;
 		case 'j':
 			o->json = 1;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct tls_enable;
 struct uk_suite;
 
 #define	UKTLS_VERSION	"0.1.0"
@@ -15,6 +16,15 @@ struct uk_suite;
 int	cli_wants_help(int argc, char **argv);
 /* A count with an optional k or m suffix; 0, or -1 if malformed. */
 int	cli_parse_size(const char *s, uint64_t *out);
+/*
+ * struct tls_enable for a suite, with key, IV and MAC key buffers of the
+ * suite's sizes (used in place) and the first record's sequence number.
+ */
+void	cli_tls_enable(const struct uk_suite *su, const uint8_t *key,
+	    const uint8_t *iv, const uint8_t *mkey, uint64_t seq,
+	    struct tls_enable *en);
+/* --workers: 0..64, or -1 after saying so on stderr. */
+int	cli_parse_workers(const char *cmd, const char *arg, int *workers);
 /* The suite called name, or NULL after saying so on stderr. */
 const struct uk_suite *cli_suite(const char *cmd, const char *name);
 /* getopt_long()'s '?': say which, print the usage; returns 2. */

@@ -326,18 +326,7 @@ raw_open(const struct demo_opts *o, struct demo_conn *c, char *why,
 	fill(key, sizeof(key), &x);
 	fill(iv, sizeof(iv), &x);
 	fill(mkey, sizeof(mkey), &x);
-	memset(&en, 0, sizeof(en));
-	en.cipher_algorithm = o->suite->cipher_algorithm;
-	en.cipher_key = key;
-	en.cipher_key_len = o->suite->cipher_key_len;
-	en.iv = iv;
-	en.iv_len = o->suite->iv_len;
-	en.auth_algorithm = o->suite->auth_algorithm;
-	en.auth_key = o->suite->auth_key_len != 0 ? mkey : NULL;
-	en.auth_key_len = o->suite->auth_key_len;
-	en.tls_vmajor = TLS_MAJOR_VER_ONE;
-	en.tls_vminor = o->suite->tls_vminor;
-	en.rec_seq[7] = 1;
+	cli_tls_enable(o->suite, key, iv, mkey, 1, &en);
 	for (i = 0; i < 2; i++) {
 		opt = i == 0 ? TCP_TXTLS_ENABLE : TCP_RXTLS_ENABLE;
 		if (uk_setsockopt(i == 0 ? sv[1] : sv[0], IPPROTO_TCP, opt,
@@ -1150,12 +1139,8 @@ parse_args(int argc, char **argv, struct demo_opts *o)
 			}
 			break;
 		case 'w':
-			if (cli_parse_size(optarg, &v) != 0 || v > 64) {
-				fprintf(stderr, "uktls demo: bad --workers "
-				    "'%s' (0..64)\n", optarg);
+			if (cli_parse_workers("demo", optarg, &o->workers) != 0)
 				return (2);
-			}
-			o->workers = (int)v;
 			break;
 		case 'j':
 			o->json = 1;

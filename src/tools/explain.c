@@ -124,18 +124,7 @@ enable(struct ex *e, int s, int opt)
 		iv[i] = (uint8_t)(0x40 + i);
 	for (i = 0; i < sizeof(mac); i++)
 		mac[i] = (uint8_t)(0x80 + i);
-	memset(&en, 0, sizeof(en));
-	en.cipher_algorithm = e->suite->cipher_algorithm;
-	en.cipher_key = key;
-	en.cipher_key_len = e->suite->cipher_key_len;
-	en.iv = iv;
-	en.iv_len = e->suite->iv_len;
-	en.auth_algorithm = e->suite->auth_algorithm;
-	en.auth_key = e->suite->auth_key_len != 0 ? mac : NULL;
-	en.auth_key_len = e->suite->auth_key_len;
-	en.tls_vmajor = TLS_MAJOR_VER_ONE;
-	en.tls_vminor = e->suite->tls_vminor;
-	en.rec_seq[7] = 1;
+	cli_tls_enable(e->suite, key, iv, mac, 1, &en);
 	return (uk_setsockopt(s, IPPROTO_TCP, opt, &en, sizeof(en)));
 }
 

@@ -92,6 +92,42 @@ cli_parse_size(const char *s, uint64_t *out)
 	return (0);
 }
 
+void
+cli_tls_enable(const struct uk_suite *su, const uint8_t *key,
+    const uint8_t *iv, const uint8_t *mkey, uint64_t seq,
+    struct tls_enable *en)
+{
+	int i;
+
+	memset(en, 0, sizeof(*en));
+	en->cipher_algorithm = su->cipher_algorithm;
+	en->cipher_key = key;
+	en->cipher_key_len = su->cipher_key_len;
+	en->iv = iv;
+	en->iv_len = su->iv_len;
+	en->auth_algorithm = su->auth_algorithm;
+	en->auth_key = su->auth_key_len != 0 ? mkey : NULL;
+	en->auth_key_len = su->auth_key_len;
+	en->tls_vmajor = TLS_MAJOR_VER_ONE;
+	en->tls_vminor = su->tls_vminor;
+	for (i = 0; i < 8; i++)
+		en->rec_seq[i] = (uint8_t)(seq >> (56 - 8 * i));
+}
+
+int
+cli_parse_workers(const char *cmd, const char *arg, int *workers)
+{
+	uint64_t v;
+
+	if (cli_parse_size(arg, &v) != 0 || v > 64) {
+		fprintf(stderr, "uktls %s: bad --workers '%s' (0..64)\n", cmd,
+		    arg);
+		return (-1);
+	}
+	*workers = (int)v;
+	return (0);
+}
+
 const struct uk_suite *
 cli_suite(const char *cmd, const char *name)
 {
